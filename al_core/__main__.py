@@ -1,0 +1,7 @@
+"""``python -m al_core``: see ``al_core.cli``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,192 @@
+"""Command line: ``python -m al_core simulate|compare|export ...``.
+
+Every failure the engine reports on purpose ends in one line on stderr and exit
+status 2; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .compare import compare
+from .datasets import BUILTINS, Dataset, load_builtin
+from .errors import ALError
+from .session import SessionConfig
+from .simulate import simulate
+from .strategies import STRATEGIES
+from .models import MODELS
+
+
+class UsageError(Exception):
+    """A bad command line; reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, no usage dump
+        raise UsageError(f"{message} (see python -m al_core {self.prog.split()[-1]} --help)")
+
+
+def load_dataset(spec: str, label_column: str | None, seed: int, float32: bool) -> Dataset:
+    """A built-in by name, or a CSV/Parquet file by path."""
+    dtype = np.float32 if float32 else np.float64
+    if spec in BUILTINS:
+        return load_builtin(spec, seed=seed, dtype=dtype)
+    path = Path(spec)
+    if not path.suffix and not path.exists():
+        return load_builtin(spec, seed=seed)  # raises the "unknown dataset" message
+    from .tabular import load_table
+
+    return load_table(path, label_column=label_column, dtype=dtype)
+
+
+def _config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dataset", default="tutorial", help=f"{', '.join(BUILTINS)} or a file path")
+    p.add_argument("--label-column", help="label column of a CSV/Parquet file")
+    p.add_argument("--model", default="logistic_regression", choices=list(MODELS))
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--test-size", type=float, default=0.10)
+    p.add_argument("--initial-fraction", type=float, default=0.10)
+    p.add_argument("--batch-size", type=int, default=1)
+    p.add_argument("--float32", action="store_true", help="store the pool as float32")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m al_core", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sim = sub.add_parser("simulate", help="active learning with the ground truth as oracle")
+    _config_args(sim)
+    sim.add_argument("--strategy", default="least_confidence", choices=list(STRATEGIES))
+    sim.add_argument("--queries", type=int, default=20)
+    cmp_ = sub.add_parser("compare", help="strategies against random over several seeds")
+    _config_args(cmp_)
+    cmp_.add_argument("--strategies", default="least_confidence,margin,entropy,random")
+    cmp_.add_argument("--seeds", type=int, default=10)
+    cmp_.add_argument("--budget", type=int, default=100)
+    exp = sub.add_parser("export", help="write a project's labels and history")
+    exp.add_argument("project", help="project name or path to its .sqlite file")
+    exp.add_argument("--format", choices=["csv", "json", "parquet"], default="csv")
+    exp.add_argument("--out", help="output folder (default: current folder)")
+    return parser
+
+
+def _fmt(x) -> str:
+    return "   n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4f}"
+
+
+def run_simulate(args, out) -> None:
+    dataset = load_dataset(args.dataset, args.label_column, args.seed, args.float32)
+    if args.queries < 1:
+        raise UsageError("--queries must be at least 1")
+    config = SessionConfig(
+        strategy=args.strategy,
+        model=args.model,
+        seed=args.seed,
+        test_size=args.test_size,
+        initial_fraction=args.initial_fraction,
+        batch_size=args.batch_size,
+        budget=args.queries,
+    )
+    result = simulate(dataset, config)
+    if args.json:
+        json.dump(result.as_dict(), out)
+        out.write("\n")
+        return
+    out.write(f"dataset {dataset.name}, strategy {args.strategy}, model {args.model}\n")
+    out.write(
+        f"INITIAL BASELINE (N={result.n_labeled[0]}): Test Accuracy: {_fmt(result.accuracy[0])}\n"
+    )
+    per = args.batch_size
+    for i, point in enumerate(result.history[1:]):
+        scores = ", ".join(_fmt(s) for s in result.uncertainty[i * per : (i + 1) * per])
+        ids = ", ".join(str(r) for r in result.queried[i * per : (i + 1) * per])
+        out.write(
+            f"QUERY {i + 1}: Labeled Samples: {point.n_labeled}  Test Accuracy: "
+            f"{_fmt(point.accuracy)}  Uncertainty Score: {scores}  (row {ids})\n"
+        )
+
+
+def _progress(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // total
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} runs")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def run_compare(args, out) -> None:
+    dataset = load_dataset(args.dataset, args.label_column, args.seed, args.float32)
+    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    config = SessionConfig(
+        model=args.model,
+        seed=args.seed,
+        test_size=args.test_size,
+        initial_fraction=args.initial_fraction,
+        batch_size=args.batch_size,
+        budget=args.budget,
+    )
+    result = compare(dataset, strategies, args.seeds, args.budget, config, _progress)
+    rows = result.summary()
+    if args.json:
+        curves = {
+            n: {"n_labeled": c.n_labeled.tolist(), "mean": c.mean.tolist(), "sd": c.sd.tolist()}
+            for n, c in result.curves.items()
+        }
+        payload = {
+            "dataset": result.dataset,
+            "seeds": result.seeds,
+            "budget": result.budget,
+            "full_accuracy": result.full_accuracy,
+            "target": result.target,
+            "strategies": rows,
+            "curves": curves,
+        }
+        json.dump(payload, out)
+        out.write("\n")
+        return
+    cols = list(rows[0]["accuracy_at"])
+    out.write(
+        f"dataset {result.dataset}: {len(result.seeds)} seeds, budget {result.budget} queries; "
+        f"full-pool accuracy {result.full_accuracy:.4f}, target (98%) {result.target:.4f}\n"
+    )
+    head = f"{'strategy':<18}" + "".join(f"{'acc@' + c:>18}" for c in cols)
+    out.write(head + f"{'AUC':>8}{'labels->98%':>13}{'saved':>7}\n")
+    for r in rows:
+        cells = "".join(
+            f"{r['accuracy_at'][c]['mean']:>10.4f} ± {r['accuracy_at'][c]['sd']:.3f}" for c in cols
+        )
+        reach = r["labels_to_target"]
+        saved = r["labels_saved_vs_random"]
+        out.write(
+            f"{r['strategy']:<18}{cells}{r['auc']:>8.4f}"
+            f"{'never' if reach is None else reach:>13}{'-' if saved is None else saved:>7}\n"
+        )
+
+
+def run_export(args, out) -> None:
+    from .export import export_project
+
+    paths = export_project(args.project, args.format, args.out)
+    for path in paths:
+        out.write(f"{path}\n")
+
+
+def main(argv: list[str] | None = None, out=None) -> int:
+    """Entry point; returns the exit status."""
+    out = out or sys.stdout
+    try:
+        args = build_parser().parse_args(argv)
+        {"simulate": run_simulate, "compare": run_compare, "export": run_export}[args.command](
+            args, out
+        )
+    except (UsageError, ALError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    return 0

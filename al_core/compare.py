@@ -1,0 +1,193 @@
+"""Strategies against random sampling, over several seeds, with the simulated oracle.
+
+This is what shows a stakeholder, honestly, whether active learning saves labels on a
+dataset: learning curves with mean and sd over seeds, area under the curve, and the
+labels each strategy needs to reach 98% of a model trained on the whole pool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
+
+from .datasets import Dataset
+from .errors import ConfigError
+from .models import fit_model, make_model
+from .session import LabelingSession, SessionConfig
+from .simulate import require_oracle, simulate
+from .strategies import check_strategy
+
+TARGET_SHARE = 0.98
+"""Share of the full-pool accuracy that counts as "as good as labeling everything"."""
+
+
+@dataclass(frozen=True)
+class Curve:
+    """Learning curves of one strategy over seeds.
+
+    Attributes
+    ----------
+    strategy : str
+    n_labeled : ndarray of shape (n_points,)
+    accuracy : ndarray of shape (n_seeds, n_points)
+        NaN where no model existed (cold start).
+    """
+
+    strategy: str
+    n_labeled: np.ndarray
+    accuracy: np.ndarray
+
+    @property
+    def mean(self) -> np.ndarray:
+        return np.nanmean(self.accuracy, axis=0)
+
+    @property
+    def sd(self) -> np.ndarray:
+        return np.nanstd(self.accuracy, axis=0)
+
+    @property
+    def auc(self) -> float:
+        """Mean accuracy along the curve (area under it divided by its length)."""
+        return float(np.nanmean(self.mean))
+
+    def at(self, n_queried: int) -> tuple[float, float]:
+        """Mean and sd of accuracy after ``n_queried`` queries."""
+        return float(self.mean[n_queried]), float(self.sd[n_queried])
+
+    def labels_to_reach(self, target: float) -> int | None:
+        """Fewest labels at which the mean curve reaches ``target``; None if never."""
+        hit = np.flatnonzero(self.mean >= target)
+        return int(self.n_labeled[hit[0]]) if hit.size else None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The outcome of ``compare``."""
+
+    dataset: str
+    seeds: list[int]
+    budget: int
+    curves: dict[str, Curve]
+    full_accuracy: float
+    target: float
+
+    def labels_saved(self, strategy: str, baseline: str = "random") -> int | None:
+        """Labels ``strategy`` saves over ``baseline`` to reach the target, if both do."""
+        a = self.curves[strategy].labels_to_reach(self.target)
+        b = self.curves[baseline].labels_to_reach(self.target) if baseline in self.curves else None
+        return None if a is None or b is None else b - a
+
+    def checkpoints(self) -> list[int]:
+        """Query counts the summary reports accuracy at: a quarter, half and all of the budget."""
+        return sorted({max(1, self.budget // 4), max(1, self.budget // 2), self.budget})
+
+    def summary(self) -> list[dict]:
+        """One JSON-ready row per strategy."""
+        rows = []
+        for name, curve in self.curves.items():
+            rows.append(
+                {
+                    "strategy": name,
+                    "accuracy_at": {
+                        str(int(curve.n_labeled[q])): dict(zip(("mean", "sd"), curve.at(q)))
+                        for q in self.checkpoints()
+                    },
+                    "auc": curve.auc,
+                    "labels_to_target": curve.labels_to_reach(self.target),
+                    "labels_saved_vs_random": self.labels_saved(name) if name != "random" else 0,
+                }
+            )
+        return rows
+
+
+def full_pool_accuracy(dataset: Dataset, config: SessionConfig) -> float:
+    """Test accuracy of the model trained on every pool label (same split as a session)."""
+    session = LabelingSession(dataset, replace(config, budget=None))
+    pool = np.flatnonzero(~session.is_test)
+    model = fit_model(make_model(config.model, config.seed), dataset.X[pool], dataset.y[pool])
+    test = session.test_order
+    return float(np.mean(model.predict(dataset.X[test]) == dataset.y[test]))
+
+
+def compare(
+    dataset: Dataset,
+    strategies: list[str],
+    seeds: int = 10,
+    budget: int = 100,
+    config: SessionConfig | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Comparison:
+    """Simulate each strategy for each seed and summarize the learning curves.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Must be fully labeled.
+    strategies : list of str
+        Registered names; ``"random"`` is added if missing, as the baseline.
+    seeds : int
+        Seeds ``config.seed, config.seed + 1, ...``; each gives its own split, shared by
+        all strategies.
+    budget : int
+        Queries per run.
+    config : SessionConfig, optional
+        Model, fractions and base seed.
+    on_progress : callable, optional
+        Called as ``on_progress(runs_done, runs_total)``.
+    """
+    require_oracle(dataset)
+    config = config or SessionConfig()
+    if seeds < 1:
+        raise ConfigError(f"seeds must be at least 1, got {seeds}")
+    names = [check_strategy(s) for s in strategies]
+    if "random" not in names:
+        names.append("random")
+    seed_list = [config.seed + i for i in range(seeds)]
+    total = len(seed_list) * (len(names) + 1)
+    done = 0
+    runs: dict[str, list[list[float]]] = {n: [] for n in names}
+    n_labeled: list[int] = []
+    full: list[float] = []
+    for seed in seed_list:
+        run_config = replace(config, seed=seed, budget=budget)
+        full.append(full_pool_accuracy(dataset, run_config))
+        done += 1
+        for name in names:
+            result = simulate(dataset, replace(run_config, strategy=name))
+            runs[name].append([np.nan if a is None else a for a in result.accuracy])
+            n_labeled = result.n_labeled
+            done += 1
+            if on_progress is not None:
+                on_progress(done, total)
+    curves = {
+        n: Curve(n, np.asarray(n_labeled), np.asarray(runs[n], dtype=float)) for n in names
+    }
+    full_accuracy = float(np.mean(full))
+    return Comparison(
+        dataset=dataset.name,
+        seeds=seed_list,
+        budget=budget,
+        curves=curves,
+        full_accuracy=full_accuracy,
+        target=TARGET_SHARE * full_accuracy,
+    )
+
+
+def random_baseline(
+    dataset: Dataset, config: SessionConfig, queries: int, seeds: int = 10
+) -> Curve:
+    """Random sampling from the same split and starting set as ``config``, over seeds.
+
+    Only the random picks change from seed to seed (``query_seed``), so the band shows
+    what labeling at random would have given this very project.
+    """
+    require_oracle(dataset)
+    rows, n_labeled = [], []
+    for i in range(seeds):
+        run = replace(config, strategy="random", budget=queries, query_seed=config.seed + 1 + i)
+        result = simulate(dataset, run)
+        rows.append([np.nan if a is None else a for a in result.accuracy])
+        n_labeled = result.n_labeled
+    return Curve("random", np.asarray(n_labeled), np.asarray(rows, dtype=float))

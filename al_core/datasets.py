@@ -1,0 +1,166 @@
+"""Datasets: the feature matrix, names, optional ground truth, and the built-ins.
+
+A row's id is its position in ``X``; ids never change once a dataset is built. Ground
+truth ``y`` is used by the simulated oracle, the built-in test set and demo baselines
+only, never shown to an annotator as a hint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from sklearn import datasets as skdatasets
+
+from .errors import DatasetError
+
+MISSING_LABEL: int = -1
+"""Marks a row whose label is not known, in every label array of the engine."""
+
+
+@dataclass(frozen=True, eq=False)
+class ColumnNote:
+    """Something the loader did with, or could not do with, one input column."""
+
+    column: str
+    problem: str
+    used: bool
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A pool of rows to label.
+
+    Parameters
+    ----------
+    name : str
+        Short name (built-in name or file stem).
+    X : ndarray of shape (n_samples, n_features)
+        Model-ready features, C-contiguous float64 or float32.
+    feature_names : tuple of str, length n_features
+    class_names : tuple of str, length n_classes
+    y : ndarray of shape (n_samples,) or None
+        Ground-truth class indices, ``MISSING_LABEL`` where unknown.
+    images : ndarray of shape (n_samples, h, w) or None
+        Display payload (``digits``); never used for training.
+    raw : DataFrame or None
+        The original columns of a file, for display and export.
+    notes : tuple of ColumnNote
+        What the loader reported about each column it changed or could not use.
+    """
+
+    name: str
+    X: np.ndarray
+    feature_names: tuple[str, ...]
+    class_names: tuple[str, ...]
+    y: np.ndarray | None = None
+    images: np.ndarray | None = None
+    raw: pd.DataFrame | None = None
+    notes: tuple[ColumnNote, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.X.ndim != 2:
+            raise DatasetError(f"features must be a 2-D array, got {self.X.ndim}-D")
+        if self.X.shape[0] == 0:
+            raise DatasetError("the dataset has no rows")
+        if len(self.feature_names) != self.X.shape[1]:
+            raise DatasetError("feature_names must have one name per column of X")
+        if self.y is not None:
+            if self.y.shape != (self.X.shape[0],):
+                raise DatasetError("y must have one entry per row of X")
+            known = self.y[self.y != MISSING_LABEL]
+            if known.size and (known.min() < 0 or known.max() >= len(self.class_names)):
+                raise DatasetError("y holds a class index outside class_names")
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X.shape[1])
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def fully_labeled(self) -> bool:
+        """True when every row has a ground-truth label (an oracle exists)."""
+        return self.y is not None and bool(np.all(self.y != MISSING_LABEL))
+
+
+def _from_bunch(name: str, bunch, dtype, images=None) -> Dataset:
+    return Dataset(
+        name=name,
+        X=np.ascontiguousarray(bunch.data, dtype=dtype),
+        feature_names=tuple(str(f) for f in bunch.feature_names),
+        class_names=tuple(str(c) for c in bunch.target_names),
+        y=np.asarray(bunch.target, dtype=np.int64),
+        images=images,
+    )
+
+
+def _tutorial(seed: int, dtype) -> Dataset:
+    # The reference's exact call; only random_state follows the seed.
+    X, y = skdatasets.make_classification(
+        n_samples=1000,
+        n_features=10,
+        n_informative=5,
+        n_redundant=0,
+        n_classes=2,
+        n_clusters_per_class=1,
+        flip_y=0.1,
+        random_state=seed,
+    )
+    return Dataset(
+        name="tutorial",
+        X=np.ascontiguousarray(X, dtype=dtype),
+        feature_names=tuple(f"x{i}" for i in range(X.shape[1])),
+        class_names=("class 0", "class 1"),
+        y=y.astype(np.int64),
+    )
+
+
+def _digits(seed: int, dtype) -> Dataset:
+    bunch = skdatasets.load_digits()
+    return _from_bunch("digits", bunch, dtype, images=np.asarray(bunch.images))
+
+
+BUILTINS: dict[str, Callable[[int, type], Dataset]] = {
+    "tutorial": _tutorial,
+    "iris": lambda seed, dtype: _from_bunch("iris", skdatasets.load_iris(), dtype),
+    "wine": lambda seed, dtype: _from_bunch("wine", skdatasets.load_wine(), dtype),
+    "breast_cancer": lambda seed, dtype: _from_bunch(
+        "breast_cancer", skdatasets.load_breast_cancer(), dtype
+    ),
+    "digits": _digits,
+}
+"""Name-to-loader registry of the bundled datasets (none downloads anything)."""
+
+
+def load_builtin(name: str, seed: int = 42, dtype: type = np.float64) -> Dataset:
+    """Load a bundled dataset by name.
+
+    Parameters
+    ----------
+    name : str
+        One of ``BUILTINS``.
+    seed : int
+        ``random_state`` of generated data (``tutorial``); ignored otherwise.
+    dtype : {np.float64, np.float32}
+        Storage type of ``X``; float32 halves the memory of large pools.
+
+    Raises
+    ------
+    DatasetError
+        If ``name`` is not a built-in.
+    """
+    if name not in BUILTINS:
+        known = ", ".join(sorted(BUILTINS))
+        raise DatasetError(f"unknown dataset {name!r}; choose one of: {known}, or a CSV/Parquet path")
+    if np.dtype(dtype) not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise DatasetError("dtype must be float64 or float32")
+    return BUILTINS[name](seed, dtype)

@@ -1,0 +1,59 @@
+"""Typed errors raised by the engine.
+
+The UI and the CLI turn these into messages; the engine never writes UI text and
+callers never need to match on error strings, only on these classes.
+"""
+
+from __future__ import annotations
+
+
+class ALError(Exception):
+    """Base class of every error the engine raises on purpose."""
+
+
+class DatasetError(ALError, ValueError):
+    """A dataset or data file cannot be used as it is."""
+
+
+class ConfigError(ALError, ValueError):
+    """A setting (fraction, budget, strategy, model name, ...) is out of range."""
+
+
+class NotEnoughLabelsError(ALError):
+    """An operation needs more labels than the session has (e.g. evaluation)."""
+
+
+class PoolExhaustedError(ALError):
+    """More rows were asked for than the unlabeled pool still holds."""
+
+
+class AlreadyLabeledError(ALError):
+    """A row that already has a label was labeled again through the session."""
+
+
+class NothingToUndoError(ALError):
+    """Undo was asked for, but there is no action of that annotator to take back."""
+
+
+class ModelFitError(ALError):
+    """The model could not be fitted on the labeled rows."""
+
+
+class ProjectError(ALError):
+    """A project file cannot be opened, read or written."""
+
+
+class ProjectExistsError(ProjectError):
+    """A project with that name already exists."""
+
+
+class ProjectNotFoundError(ProjectError):
+    """No project with that name exists."""
+
+
+class DataMismatchError(ProjectError):
+    """The project's data no longer matches the hash stored with it."""
+
+
+class StorageError(ProjectError):
+    """The project could not be written (read-only, locked, deleted, disk full)."""

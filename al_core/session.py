@@ -1,0 +1,477 @@
+"""The labeling session: one pool, one label array, one model, one learning curve.
+
+``LabelingSession`` runs pool-based active learning one label (or one batch) at a time
+for a person or a simulated oracle: ask ``query()``, give ``label()``, and the model is
+refit, the test set evaluated and the pool rescored before the call returns.
+
+``labels`` is the only record of who is labeled: ``MISSING_LABEL`` marks unknown rows,
+and every mask (labeled, unlabeled, test rows still to label) is derived from it and
+from the fixed ``is_test`` split.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
+
+from .coldstart import diverse_rows
+from .history import HistoryPoint
+from .datasets import MISSING_LABEL, Dataset
+from .errors import (
+    AlreadyLabeledError,
+    ConfigError,
+    ModelFitError,
+    NotEnoughLabelsError,
+    NothingToUndoError,
+    PoolExhaustedError,
+)
+from .models import fit_model, full_proba, make_model, predict_proba_fast
+from .splits import check_fraction, random_test_rows, reference_split
+from .strategies import SCORERS, check_strategy, select_top_k
+
+TEST, LEARN, DONE = "test", "learn", "done"
+"""Session phases: labeling the test set, active learning, budget or pool used up."""
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """Settings of a session; the defaults are the tutorial's."""
+
+    strategy: str = "least_confidence"
+    model: str = "logistic_regression"
+    seed: int = 42
+    test_size: float = 0.10
+    initial_fraction: float = 0.10
+    batch_size: int = 1
+    budget: int | None = 20
+    n_test_to_label: int = 50
+    chunk_rows: int = 65_536
+    query_seed: int | None = None
+    """Seeds tie-breaks, random picks and cold starts; None: use ``seed``. Setting it
+    alone varies the queries while keeping the split (random baselines)."""
+
+    def __post_init__(self) -> None:
+        check_strategy(self.strategy)
+        make_model(self.model, self.seed)  # raises ConfigError on an unknown name
+        check_fraction("test_size", self.test_size)
+        check_fraction("initial_fraction", self.initial_fraction)
+        if self.batch_size < 1:
+            raise ConfigError(f"batch_size must be at least 1, got {self.batch_size}")
+        if self.budget is not None and self.budget < 1:
+            raise ConfigError(f"budget must be at least 1, got {self.budget}")
+        if self.n_test_to_label < 1:
+            raise ConfigError(f"n_test_to_label must be at least 1, got {self.n_test_to_label}")
+        if self.chunk_rows < 1:
+            raise ConfigError("chunk_rows must be at least 1")
+
+
+@dataclass(frozen=True)
+class Query:
+    """Rows proposed for labeling, most useful first.
+
+    Attributes
+    ----------
+    ids : ndarray of shape (k,)
+        Row ids (positions in the dataset).
+    scores : ndarray of shape (k,)
+        Uncertainty under ``strategy``; for a cold start the distance to the nearest
+        labeled row; NaN for random and test-set rows.
+    kind : {"test", "cold_start", "strategy"}
+    strategy : str
+    model_version : int
+        Number of training labels of the model that scored the rows (-1: no model).
+    """
+
+    ids: np.ndarray
+    scores: np.ndarray
+    kind: str
+    strategy: str
+    model_version: int
+
+
+@dataclass
+class _Action:
+    op: str  # "label" or "skip"
+    ids: tuple[int, ...]
+
+
+class LabelingSession:
+    """Pool-based active learning over one dataset.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    config : SessionConfig
+    estimator : classifier with predict_proba, optional
+        Overrides ``config.model``; it is cloned before every fit, never mutated.
+
+    Notes
+    -----
+    A fully labeled dataset gets the tutorial's split (stratified test set, stratified
+    initial labeled set, both labeled from ground truth). Otherwise ``n_test_to_label``
+    uniformly random rows form a test set that a person labels first (phase ``"test"``),
+    and rows with a known label start the training set.
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        config: SessionConfig | None = None,
+        estimator: ClassifierMixin | None = None,
+    ) -> None:
+        self.dataset = dataset
+        self.config = config or SessionConfig()
+        self.estimator = estimator if estimator is not None else make_model(
+            self.config.model, self.config.seed
+        )
+        n = dataset.n_samples
+        self.labels = np.full(n, MISSING_LABEL, dtype=np.int64)
+        self.is_test = np.zeros(n, dtype=bool)
+        self.skipped = np.zeros(n, dtype=bool)
+        self.history: list[HistoryPoint] = []
+        self.model: ClassifierMixin | None = None
+        self.fit_error: str | None = None
+        self._actions: list[_Action] = []
+        self._scores: np.ndarray | None = None
+        self._last_fit_ms = 0.0
+        self._last_query_ms = 0.0
+        self._cold_scores: dict[int, float] = {}
+
+        if dataset.fully_labeled:
+            split = reference_split(
+                dataset.y, self.config.test_size, self.config.initial_fraction, self.config.seed
+            )
+            self.test_order = split.test_ids
+            self.initial_ids = np.sort(split.initial_ids)
+            self.labels[split.test_ids] = dataset.y[split.test_ids]
+            self.labels[split.initial_ids] = dataset.y[split.initial_ids]
+        else:
+            n_test = min(self.config.n_test_to_label, n - 1)
+            self.test_order = random_test_rows(n, n_test, self.config.seed)
+            known = np.zeros(n, dtype=bool)
+            if dataset.y is not None:
+                known = dataset.y != MISSING_LABEL
+                self.labels[known] = dataset.y[known]
+            test_mask = np.zeros(n, dtype=bool)
+            test_mask[self.test_order] = True
+            self.initial_ids = np.flatnonzero(known & ~test_mask)
+        self.is_test[self.test_order] = True
+        self._center = self._scale = None
+        self._refresh(rescore=True, point={})
+
+    # ----------------------------------------------------------------- derived state
+    @property
+    def train_mask(self) -> np.ndarray:
+        """Rows whose labels train the model, shape (n_samples,)."""
+        return (self.labels != MISSING_LABEL) & ~self.is_test
+
+    @property
+    def unlabeled_mask(self) -> np.ndarray:
+        """Rows that may still be queried for training, shape (n_samples,)."""
+        return (self.labels == MISSING_LABEL) & ~self.is_test
+
+    @property
+    def n_labeled(self) -> int:
+        return int(np.count_nonzero(self.train_mask))
+
+    @property
+    def n_unlabeled(self) -> int:
+        return int(np.count_nonzero(self.unlabeled_mask))
+
+    @property
+    def n_queried(self) -> int:
+        """Training labels given since the start (the budget counts these)."""
+        return self.n_labeled - int(self.initial_ids.size)
+
+    @property
+    def test_ids_pending(self) -> np.ndarray:
+        """Test rows still to label, in the order they are shown."""
+        return self.test_order[self.labels[self.test_order] == MISSING_LABEL]
+
+    @property
+    def budget_left(self) -> int | None:
+        if self.config.budget is None:
+            return None
+        return max(self.config.budget - self.n_queried, 0)
+
+    @property
+    def phase(self) -> str:
+        if self.test_ids_pending.size:
+            return TEST
+        if self.n_unlabeled == 0 or self.budget_left == 0:
+            return DONE
+        return LEARN
+
+    @property
+    def model_version(self) -> int:
+        return self.n_labeled if self.model is not None else -1
+
+    @property
+    def accuracy(self) -> float | None:
+        """Test accuracy of the current model, or None while it cannot be measured."""
+        return self.history[-1].accuracy if self.history else None
+
+    # ------------------------------------------------------------------- operations
+    def query(self, k: int | None = None, exclude=()) -> Query:
+        """The next k rows to label, skipping ``exclude`` (e.g. rows leased to others).
+
+        Raises
+        ------
+        PoolExhaustedError
+            If fewer than k rows are left to offer.
+        """
+        k = self.config.batch_size if k is None else int(k)
+        excluded = np.zeros(self.labels.shape[0], dtype=bool)
+        excluded[np.asarray(list(exclude), dtype=np.int64)] = True
+        excluded |= self.skipped
+        if self.phase == TEST:
+            ids = self.test_ids_pending
+            ids = ids[~excluded[ids]][:k]
+            if ids.size < k:
+                raise PoolExhaustedError(f"asked for {k} test rows, {ids.size} are free")
+            return Query(ids, np.full(ids.size, np.nan), "test", self.config.strategy, -1)
+        candidates = np.flatnonzero(self.unlabeled_mask & ~excluded)
+        if candidates.size < k:
+            raise PoolExhaustedError(
+                f"asked for {k} rows but {candidates.size} are free to query "
+                f"({int(np.count_nonzero(self.skipped & self.unlabeled_mask))} are skipped)"
+            )
+        rng = self._step_rng()
+        if self.model is None:
+            center, scale = self._standardization()
+            ids, scores = diverse_rows(
+                self.dataset.X, candidates, np.flatnonzero(self.train_mask), k, center, scale, rng
+            )
+            self._cold_scores = dict(zip(ids.tolist(), scores.tolist()))
+            return Query(ids, scores, "cold_start", self.config.strategy, -1)
+        pick = select_top_k(self._scores[candidates], k, rng)
+        ids = candidates[pick]
+        return Query(ids, self._scores[ids], "strategy", self.config.strategy, self.model_version)
+
+    def label(self, row_id: int, label: int, rescore: bool = True) -> HistoryPoint | None:
+        """Record one label, then refit, evaluate and rescore.
+
+        Returns the new history point, or None for a test-set label that did not
+        complete the test set.
+        """
+        return self.label_many([row_id], [label], rescore=rescore)
+
+    def label_many(self, row_ids, labels, rescore: bool = True) -> HistoryPoint | None:
+        """Record several labels at once with a single refit (batch mode).
+
+        Parameters
+        ----------
+        row_ids : sequence of int, length m
+        labels : sequence of int, length m
+            Class indices into ``dataset.class_names``.
+        rescore : bool
+            False defers scoring the pool (used while replaying a saved project).
+
+        Raises
+        ------
+        ConfigError
+            For an unknown row id or class index, or mismatched lengths.
+        AlreadyLabeledError
+            If a row already has a label (use ``unlabel`` first to change it).
+        """
+        ids = np.asarray(row_ids, dtype=np.int64).ravel()
+        labs = np.asarray(labels, dtype=np.int64).ravel()
+        if ids.size == 0 or ids.size != labs.size or np.unique(ids).size != ids.size:
+            raise ConfigError("give one label per row, for distinct rows")
+        if ids.min() < 0 or ids.max() >= self.labels.size:
+            raise ConfigError(f"row ids must be in 0..{self.labels.size - 1}")
+        if labs.min() < 0 or labs.max() >= self.dataset.n_classes:
+            raise ConfigError(f"labels must be class indices 0..{self.dataset.n_classes - 1}")
+        done = ids[self.labels[ids] != MISSING_LABEL]
+        if done.size:
+            raise AlreadyLabeledError(f"row {int(done[0])} is already labeled")
+        is_test = self.is_test[ids]
+        if is_test.any() and not is_test.all():
+            raise ConfigError("a batch must not mix test-set rows and training rows")
+        was_test_phase = self.phase == TEST
+        scores = [self._score_of(i) for i in ids.tolist()]
+        kind = "cold_start" if self.model is None else "strategy"
+        self.labels[ids] = labs
+        self.skipped[ids] = False
+        self._actions.append(_Action("label", tuple(ids.tolist())))
+        if is_test.all():
+            if was_test_phase and self.phase != TEST:
+                return self._refresh(rescore, {})
+            return None
+        point = dict(
+            queried_ids=tuple(ids.tolist()),
+            scores=tuple(scores),
+            labels=tuple(labs.tolist()),
+            kind=kind,
+        )
+        return self._refresh(rescore, point)
+
+    def unlabel(self, row_id: int, rescore: bool = True) -> None:
+        """Remove a row's label (the inverse of ``label``), refitting the model."""
+        row_id = int(row_id)
+        if self.labels[row_id] == MISSING_LABEL:
+            raise NothingToUndoError(f"row {row_id} has no label")
+        test_was_complete = self.phase != TEST
+        self.labels[row_id] = MISSING_LABEL
+        if self.is_test[row_id]:
+            if test_was_complete:
+                self.history.clear()
+                self.model = None
+            return
+        self.history = [p for p in self.history if row_id not in p.queried_ids]
+        self._refresh(rescore, None)
+
+    def skip(self, row_id: int) -> None:
+        """Put a row on the "later" list: it is not offered again until revisited."""
+        row_id = int(row_id)
+        if self.labels[row_id] != MISSING_LABEL:
+            raise AlreadyLabeledError(f"row {row_id} is already labeled")
+        self.skipped[row_id] = True
+        self._actions.append(_Action("skip", (row_id,)))
+
+    def revisit(self, row_id: int | None = None) -> None:
+        """Take one row (or, with None, every row) off the "later" list."""
+        if row_id is None:
+            self.skipped[:] = False
+        else:
+            self.skipped[int(row_id)] = False
+
+    @property
+    def skipped_ids(self) -> np.ndarray:
+        return np.flatnonzero(self.skipped & (self.labels == MISSING_LABEL))
+
+    def undo(self) -> tuple[str, tuple[int, ...]]:
+        """Take back the last label or skip; returns what was undone."""
+        if not self._actions:
+            raise NothingToUndoError("there is nothing to undo")
+        action = self._actions.pop()
+        if action.op == "skip":
+            self.skipped[action.ids[0]] = False
+        else:
+            for i, row in enumerate(action.ids):
+                self.unlabel(row, rescore=i == len(action.ids) - 1)
+        return action.op, action.ids
+
+    def evaluate(self) -> float:
+        """Accuracy of the current model on the held-out test set.
+
+        Raises
+        ------
+        NotEnoughLabelsError
+            If no model could be fitted yet or the test set is not fully labeled.
+        """
+        if self.phase == TEST:
+            raise NotEnoughLabelsError(
+                f"{self.test_ids_pending.size} test rows still need a label"
+            )
+        if self.model is None:
+            raise NotEnoughLabelsError("a model needs labels of at least two classes")
+        test = self.test_order
+        pred = self.model.predict(self.dataset.X[test])
+        return float(accuracy_score(self.labels[test], pred))
+
+    def predict_proba(self, row_ids) -> np.ndarray:
+        """Class probabilities of rows under the current model, shape (m, n_classes).
+
+        Rows are NaN where no model exists yet.
+        """
+        ids = np.asarray(row_ids, dtype=np.int64).ravel()
+        if self.model is None:
+            return np.full((ids.size, self.dataset.n_classes), np.nan)
+        return full_proba(self.model, self.dataset.X[ids], self.dataset.n_classes)
+
+    def rescore(self) -> None:
+        """Score the pool under the current model (after labels given with rescore=False)."""
+        t0 = time.perf_counter()
+        self._scores = self._score_pool() if self.model is not None else None
+        self._last_query_ms = (time.perf_counter() - t0) * 1e3
+
+    # ---------------------------------------------------------------------- internals
+    def _refresh(self, rescore: bool, point: dict | None) -> HistoryPoint | None:
+        """Refit, rescore and (with ``point``) append a history point built from it."""
+        if self.phase == TEST:
+            self.model, self._scores = None, None
+            return None
+        self._fit()
+        if rescore:
+            self.rescore()
+        if point is None:
+            return None
+        accuracy = self.evaluate() if self.model is not None else None
+        made = HistoryPoint(
+            n_labeled=self.n_labeled,
+            accuracy=accuracy,
+            strategy=self.config.strategy,
+            fit_ms=self._last_fit_ms,
+            query_ms=self._last_query_ms if rescore else 0.0,
+            note=self.fit_error or "",
+            **point,
+        )
+        self.history.append(made)
+        return made
+
+    def _fit(self) -> None:
+        train = np.flatnonzero(self.train_mask)
+        y = self.labels[train]
+        self.fit_error = None
+        t0 = time.perf_counter()
+        if np.unique(y).size < 2:
+            self.model = None
+        else:
+            try:
+                self.model = fit_model(self.estimator, self.dataset.X[train], y)
+            except ModelFitError as exc:
+                self.model, self.fit_error = None, str(exc)
+        self._last_fit_ms = (time.perf_counter() - t0) * 1e3
+
+    def _score_pool(self) -> np.ndarray:
+        X = self.dataset.X
+        mask = self.unlabeled_mask
+        scores = np.full(X.shape[0], np.nan)
+        scorer = SCORERS[self.config.strategy]
+        if scorer is None:
+            ids = np.flatnonzero(mask)
+            scores[ids] = self._step_rng().random(ids.size)
+            return scores
+        step = self.config.chunk_rows
+        for start in range(0, X.shape[0], step):
+            part = mask[start : start + step]
+            count = np.count_nonzero(part)
+            if count == 0:
+                continue
+            if count * 2 >= part.size:
+                # Mostly unlabeled: scoring the contiguous block beats gathering rows.
+                s = scorer(predict_proba_fast(self.model, X[start : start + step]))
+                scores[start : start + step] = np.where(part, s, np.nan)
+            else:
+                ids = start + np.flatnonzero(part)
+                scores[ids] = scorer(predict_proba_fast(self.model, X[ids]))
+        return scores
+
+    def _score_of(self, row_id: int) -> float:
+        if self.model is None:
+            return self._cold_scores.get(row_id, float("nan"))
+        if self._scores is None:
+            return float("nan")
+        return float(self._scores[row_id])
+
+    def _step_rng(self) -> np.random.Generator:
+        # Seeded by the state, so a replayed session breaks ties the same way.
+        seed = self.config.seed if self.config.query_seed is None else self.config.query_seed
+        n_test_labeled = int(np.count_nonzero(self.labels[self.test_order] != MISSING_LABEL))
+        return np.random.default_rng([seed, self.n_labeled, n_test_labeled])
+
+    def _standardization(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._center is None:
+            X = self.dataset.X
+            self._center = X.mean(axis=0)
+            std = X.std(axis=0)
+            self._scale = np.where(std > 0, std, 1.0)
+        return self._center, self._scale
+
+
+__all__ = ["LabelingSession", "SessionConfig", "Query", "TEST", "LEARN", "DONE"]

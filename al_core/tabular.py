@@ -1,0 +1,299 @@
+"""Loading a CSV or Parquet file into a ``Dataset``.
+
+Raw columns go through one scikit-learn ``ColumnTransformer`` (median imputation and
+scaling for numbers, most-frequent imputation and one-hot encoding for categories).
+Every column the loader changes or cannot use gets a ``ColumnNote`` saying why, and a
+file that cannot be used at all raises ``DatasetError`` with what to do about it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from .datasets import MISSING_LABEL, ColumnNote, Dataset
+from .errors import DatasetError
+from .textfile import decode_text, read_source, sniff_delimiter
+
+MAX_CATEGORIES = 50
+"""A text column with more distinct values than this is not one-hot encoded."""
+
+NUMERIC_SHARE = 0.9
+"""A column where at least this share of filled cells are numbers is read as numeric."""
+
+
+class TooManyClassesError(DatasetError):
+    """The label column has so many distinct values it looks like an id or a measurement.
+
+    Load again with ``allow_many_classes=True`` if it really holds class labels.
+    """
+
+    def __init__(self, column: str, n_classes: int, n_rows: int) -> None:
+        super().__init__(
+            f"label column {column!r} has {n_classes} distinct values in {n_rows} labeled rows; "
+            "it looks like an id or a measurement, not a class. Choose another label column, "
+            "or confirm that these really are classes."
+        )
+        self.column, self.n_classes = column, n_classes
+
+
+def read_frame(data: bytes, name: str = "file") -> pd.DataFrame:
+    """Parse CSV (delimiter and encoding detected) or Parquet bytes into a DataFrame.
+
+    Raises
+    ------
+    DatasetError
+        Empty, binary, unparsable or ragged files; duplicate or missing column names.
+    """
+    if data[:4] == b"PAR1":
+        try:
+            frame = pd.read_parquet(io.BytesIO(data))
+        except Exception as exc:  # pyarrow raises many types for a damaged file
+            raise DatasetError(f"{name}: the Parquet file could not be read ({exc}).") from exc
+        frame.columns = [str(c) for c in frame.columns]
+        _check_columns(list(frame.columns), name)
+        if frame.empty:
+            raise DatasetError(f"{name}: the file has column names but no rows of data.")
+        return frame
+    text = decode_text(data, name)
+    delimiter = sniff_delimiter(text)
+    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    _check_columns([h.strip() for h in header], name)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, skipinitialspace=True)
+    except pd.errors.ParserError as exc:
+        raise DatasetError(
+            f"{name}: some rows have more cells than the header ({exc}). "
+            "Check for stray delimiters or unquoted text containing them."
+        ) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise DatasetError(f"{name}: the file is empty. Upload a file with a header row and data.") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        raise DatasetError(f"{name}: the file has a header but no rows of data. Add rows and try again.")
+    return frame
+
+
+def _check_columns(columns: list[str], name: str) -> None:
+    if not columns or all(not c for c in columns):
+        raise DatasetError(f"{name}: the file is empty. Upload a file with a header row and data.")
+    seen, dupes = set(), []
+    for c in columns:
+        if c in seen and c not in dupes:
+            dupes.append(c)
+        seen.add(c)
+    if dupes:
+        raise DatasetError(
+            f"{name}: column names appear more than once: {', '.join(map(repr, dupes))}. "
+            "Rename them so that every column has its own name."
+        )
+
+
+def _classify_column(col: pd.Series) -> tuple[str, pd.Series | None, str]:
+    """('numeric'|'category'|'unusable', cleaned series, note) for one raw column."""
+    filled = col.notna()
+    if not filled.any():
+        return "unusable", None, "every cell is empty"
+    if pd.api.types.is_bool_dtype(col):
+        col = col.astype("float64")
+    if pd.api.types.is_numeric_dtype(col):
+        values = col.astype("float64")
+        notes = []
+        inf = np.isinf(values)
+        if inf.any():
+            notes.append(f"{int(inf.sum())} infinite values treated as missing")
+            values = values.mask(inf)
+        if values.notna().sum() == 0:
+            return "unusable", None, "no finite number in any cell"
+        if values.nunique() <= 1:
+            return "unusable", None, "the same value in every row carries no information"
+        return "numeric", values, "; ".join(notes)
+    as_text = col[filled].astype(str).str.strip()
+    numbers = pd.to_numeric(as_text, errors="coerce")
+    share = numbers.notna().mean()
+    if share >= NUMERIC_SHARE:
+        values = pd.to_numeric(col.astype(str).str.strip(), errors="coerce").astype("float64")
+        bad = int(filled.sum() - numbers.notna().sum())
+        values = values.mask(np.isinf(values))
+        if values.nunique() <= 1:
+            return "unusable", None, "the same value in every row carries no information"
+        note = f"{bad} non-numeric cells treated as missing" if bad else ""
+        return "numeric", values, note
+    n_unique = as_text.nunique()
+    if n_unique <= 1:
+        return "unusable", None, "the same value in every row carries no information"
+    if n_unique > MAX_CATEGORIES:
+        return "unusable", None, (
+            f"text with {n_unique} distinct values (an id or free text?) cannot be used as a "
+            f"feature; at most {MAX_CATEGORIES} categories are encoded"
+        )
+    return "category", col.where(filled, None).astype("object").map(
+        lambda v: None if v is None else str(v).strip()
+    ), ""
+
+
+def _labels(frame: pd.DataFrame, column: str, class_names, allow_many: bool):
+    if column not in frame.columns:
+        raise DatasetError(
+            f"there is no column {column!r}; the columns are: {', '.join(map(str, frame.columns))}"
+        )
+    raw = frame[column]
+    known = raw.notna() & (raw.astype(str).str.strip() != "")
+    text = raw[known].astype(str).str.strip()
+    found = sorted(text.unique(), key=_natural_key)
+    if class_names:
+        names = [str(c) for c in class_names]
+        unknown = sorted(set(found) - set(names))
+        if unknown:
+            raise DatasetError(
+                f"label column {column!r} holds values that are not among the classes "
+                f"{names}: {unknown[:5]}. Add them to the class names or fix the file."
+            )
+    else:
+        names = found
+        if len(names) < 2 and known.all():
+            raise DatasetError(
+                f"label column {column!r} has only one class ({names[0] if names else 'none'}); "
+                "a classifier needs at least two. Choose another label column, or load the "
+                "file without one and enter the class names."
+            )
+        if len(names) < 2:
+            raise DatasetError(
+                f"label column {column!r} has labels of fewer than two classes; enter the "
+                "class names by hand."
+            )
+        many = len(names) > max(20, 0.5 * known.sum())
+        if many and not allow_many:
+            raise TooManyClassesError(column, len(names), int(known.sum()))
+    index = {n: i for i, n in enumerate(names)}
+    y = np.full(len(frame), MISSING_LABEL, dtype=np.int64)
+    y[known.to_numpy()] = text.map(index).to_numpy()
+    return y, tuple(names)
+
+
+def _natural_key(value: str):
+    try:
+        return (0, float(value), value)
+    except ValueError:
+        return (1, 0.0, value)
+
+
+def frame_to_dataset(
+    frame: pd.DataFrame,
+    name: str = "data",
+    label_column: str | None = None,
+    feature_columns: list[str] | None = None,
+    class_names: list[str] | None = None,
+    allow_many_classes: bool = False,
+    dtype: type = np.float64,
+) -> Dataset:
+    """Turn a raw DataFrame into a ``Dataset`` through the preprocessing pipeline.
+
+    Parameters
+    ----------
+    frame : DataFrame of shape (n_rows, n_columns)
+    name : str
+    label_column : str, optional
+        Column holding class labels; empty cells mean "not labeled yet".
+    feature_columns : list of str, optional
+        Columns to use as features; default every column but the label column.
+    class_names : list of str, optional
+        Required when there is no label column; otherwise the label values.
+    allow_many_classes : bool
+        Accept a label column that looks like an id (see ``TooManyClassesError``).
+    dtype : {np.float64, np.float32}
+
+    Raises
+    ------
+    DatasetError
+    """
+    if frame.shape[0] == 0:
+        raise DatasetError(f"{name}: the file has a header but no rows of data.")
+    if label_column is not None:
+        y, classes = _labels(frame, label_column, class_names, allow_many_classes)
+    else:
+        classes = tuple(str(c).strip() for c in (class_names or []) if str(c).strip())
+        if len(classes) < 2 or len(set(classes)) != len(classes):
+            raise DatasetError(
+                "without a label column, enter at least two distinct class names"
+            )
+        y = None
+    if feature_columns is None:
+        feature_columns = [c for c in frame.columns if c != label_column]
+    missing = [c for c in feature_columns if c not in frame.columns]
+    if missing:
+        raise DatasetError(f"{name}: no column named {', '.join(map(repr, missing))}")
+    notes, numeric, categorical, cleaned = [], [], [], {}
+    for column in feature_columns:
+        kind, values, note = _classify_column(frame[column])
+        if kind == "unusable":
+            notes.append(ColumnNote(column, note, used=False))
+            continue
+        cleaned[column] = values
+        (numeric if kind == "numeric" else categorical).append(column)
+        if note:
+            notes.append(ColumnNote(column, note, used=True))
+    if not cleaned:
+        reasons = "; ".join(f"{n.column}: {n.problem}" for n in notes) or "no feature columns"
+        raise DatasetError(
+            f"{name}: no column can be used as a feature ({reasons}). A feature column needs "
+            "numbers or a few repeated categories."
+        )
+    transformer = ColumnTransformer(
+        [
+            ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
+            (
+                "cat",
+                make_pipeline(
+                    SimpleImputer(strategy="most_frequent"),
+                    OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                ),
+                categorical,
+            ),
+        ],
+        verbose_feature_names_out=False,
+    )
+    X = transformer.fit_transform(pd.DataFrame(cleaned))
+    return Dataset(
+        name=name,
+        X=np.ascontiguousarray(X, dtype=dtype),
+        feature_names=tuple(str(f) for f in transformer.get_feature_names_out()),
+        class_names=classes,
+        y=y,
+        raw=frame,
+        notes=tuple(notes),
+    )
+
+
+def load_table(
+    source: str | Path | bytes,
+    label_column: str | None = None,
+    feature_columns: list[str] | None = None,
+    class_names: list[str] | None = None,
+    name: str | None = None,
+    max_bytes: int | None = None,
+    allow_many_classes: bool = False,
+    dtype: type = np.float64,
+) -> Dataset:
+    """Load a CSV or Parquet file (a path or its bytes) as a ``Dataset``.
+
+    See ``frame_to_dataset`` for the parameters; ``max_bytes`` refuses larger files.
+
+    Raises
+    ------
+    DatasetError
+        With a message that names the problem and what to do.
+    """
+    data, name = read_source(source, name, max_bytes)
+    frame = read_frame(data, name)
+    return frame_to_dataset(
+        frame, name, label_column, feature_columns, class_names, allow_many_classes, dtype
+    )
