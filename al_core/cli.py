@@ -17,10 +17,10 @@ import numpy as np
 from .compare import compare
 from .datasets import BUILTINS, Dataset, load_builtin
 from .errors import ALError
+from .models import MODELS
 from .session import SessionConfig
 from .simulate import simulate
 from .strategies import STRATEGIES
-from .models import MODELS
 
 
 class UsageError(Exception):
@@ -45,13 +45,18 @@ def load_dataset(spec: str, label_column: str | None, seed: int, float32: bool) 
     return load_table(path, label_column=label_column, dtype=dtype)
 
 
-def _config_args(p: argparse.ArgumentParser) -> None:
+def _config_args(p: argparse.ArgumentParser, initial: float) -> None:
     p.add_argument("--dataset", default="tutorial", help=f"{', '.join(BUILTINS)} or a file path")
     p.add_argument("--label-column", help="label column of a CSV/Parquet file")
     p.add_argument("--model", default="logistic_regression", choices=list(MODELS))
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--test-size", type=float, default=0.10)
-    p.add_argument("--initial-fraction", type=float, default=0.10)
+    p.add_argument(
+        "--initial-fraction",
+        type=float,
+        default=initial,
+        help=f"share of the pool labeled at the start (default {initial})",
+    )
     p.add_argument("--batch-size", type=int, default=1)
     p.add_argument("--float32", action="store_true", help="store the pool as float32")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -61,11 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m al_core", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sim = sub.add_parser("simulate", help="active learning with the ground truth as oracle")
-    _config_args(sim)
+    _config_args(sim, initial=0.10)
     sim.add_argument("--strategy", default="least_confidence", choices=list(STRATEGIES))
     sim.add_argument("--queries", type=int, default=20)
     cmp_ = sub.add_parser("compare", help="strategies against random over several seeds")
-    _config_args(cmp_)
+    # A small start, so that the curves show how many labels each strategy needs.
+    _config_args(cmp_, initial=0.02)
     cmp_.add_argument("--strategies", default="least_confidence,margin,entropy,random")
     cmp_.add_argument("--seeds", type=int, default=10)
     cmp_.add_argument("--budget", type=int, default=100)
@@ -181,6 +187,10 @@ def run_export(args, out) -> None:
 def main(argv: list[str] | None = None, out=None) -> int:
     """Entry point; returns the exit status."""
     out = out or sys.stdout
+    # Small fits on 2 cores: BLAS threads cost more in start-up than they save.
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
     try:
         args = build_parser().parse_args(argv)
         {"simulate": run_simulate, "compare": run_compare, "export": run_export}[args.command](

@@ -7,8 +7,8 @@ labels each strategy needs to reach 98% of a model trained on the whole pool.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import numpy as np
 
@@ -57,9 +57,17 @@ class Curve:
         return float(self.mean[n_queried]), float(self.sd[n_queried])
 
     def labels_to_reach(self, target: float) -> int | None:
-        """Fewest labels at which the mean curve reaches ``target``; None if never."""
-        hit = np.flatnonzero(self.mean >= target)
-        return int(self.n_labeled[hit[0]]) if hit.size else None
+        """Fewest labels from which on the mean curve stays at or above ``target``.
+
+        "Stays" keeps one lucky point of a noisy curve from counting; None if the curve
+        is below the target at the end of the budget.
+        """
+        below = np.flatnonzero(~(self.mean >= target))
+        if below.size == 0:
+            return int(self.n_labeled[0])
+        if below[-1] == self.mean.size - 1:
+            return None
+        return int(self.n_labeled[below[-1] + 1])
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,7 @@ class Comparison:
                 {
                     "strategy": name,
                     "accuracy_at": {
-                        str(int(curve.n_labeled[q])): dict(zip(("mean", "sd"), curve.at(q)))
+                        str(int(curve.n_labeled[q])): dict(zip(("mean", "sd"), curve.at(q), strict=True))
                         for q in self.checkpoints()
                     },
                     "auc": curve.auc,
@@ -161,9 +169,7 @@ def compare(
             done += 1
             if on_progress is not None:
                 on_progress(done, total)
-    curves = {
-        n: Curve(n, np.asarray(n_labeled), np.asarray(runs[n], dtype=float)) for n in names
-    }
+    curves = {n: Curve(n, np.asarray(n_labeled), np.asarray(runs[n], dtype=float)) for n in names}
     full_accuracy = float(np.mean(full))
     return Comparison(
         dataset=dataset.name,

@@ -7,12 +7,13 @@ only, never shown to an annotator as a hint.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 from sklearn import datasets as skdatasets
+from sklearn.preprocessing import StandardScaler
 
 from .errors import DatasetError
 
@@ -93,10 +94,14 @@ class Dataset:
 
 
 def _from_bunch(name: str, bunch, dtype, images=None) -> Dataset:
+    names = tuple(str(f) for f in bunch.feature_names)
+    # Standardized like every file the loader reads (unscaled features make the default
+    # solver slow to converge); the original values stay in ``raw`` for display.
     return Dataset(
         name=name,
-        X=np.ascontiguousarray(bunch.data, dtype=dtype),
-        feature_names=tuple(str(f) for f in bunch.feature_names),
+        X=np.ascontiguousarray(StandardScaler().fit_transform(bunch.data), dtype=dtype),
+        raw=pd.DataFrame(bunch.data, columns=list(names)),
+        feature_names=names,
         class_names=tuple(str(c) for c in bunch.target_names),
         y=np.asarray(bunch.target, dtype=np.int64),
         images=images,
@@ -160,7 +165,9 @@ def load_builtin(name: str, seed: int = 42, dtype: type = np.float64) -> Dataset
     """
     if name not in BUILTINS:
         known = ", ".join(sorted(BUILTINS))
-        raise DatasetError(f"unknown dataset {name!r}; choose one of: {known}, or a CSV/Parquet path")
+        raise DatasetError(
+            f"unknown dataset {name!r}; choose one of: {known}, or a CSV/Parquet path"
+        )
     if np.dtype(dtype) not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise DatasetError("dtype must be float64 or float32")
     return BUILTINS[name](seed, dtype)

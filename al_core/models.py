@@ -8,15 +8,15 @@ which skips per-call input validation on every chunk of a large pool.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import ClassifierMixin, clone
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 from sklearn.utils.extmath import softmax
-from scipy.special import expit
 
 from .errors import ConfigError, ModelFitError
 

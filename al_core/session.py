@@ -19,7 +19,6 @@ from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 
 from .coldstart import diverse_rows
-from .history import HistoryPoint
 from .datasets import MISSING_LABEL, Dataset
 from .errors import (
     AlreadyLabeledError,
@@ -29,6 +28,7 @@ from .errors import (
     NothingToUndoError,
     PoolExhaustedError,
 )
+from .history import HistoryPoint
 from .models import fit_model, full_proba, make_model, predict_proba_fast
 from .splits import check_fraction, random_test_rows, reference_split
 from .strategies import SCORERS, check_strategy, select_top_k
@@ -125,8 +125,8 @@ class LabelingSession:
     ) -> None:
         self.dataset = dataset
         self.config = config or SessionConfig()
-        self.estimator = estimator if estimator is not None else make_model(
-            self.config.model, self.config.seed
+        self.estimator = (
+            estimator if estimator is not None else make_model(self.config.model, self.config.seed)
         )
         n = dataset.n_samples
         self.labels = np.full(n, MISSING_LABEL, dtype=np.int64)
@@ -246,7 +246,7 @@ class LabelingSession:
             ids, scores = diverse_rows(
                 self.dataset.X, candidates, np.flatnonzero(self.train_mask), k, center, scale, rng
             )
-            self._cold_scores = dict(zip(ids.tolist(), scores.tolist()))
+            self._cold_scores = dict(zip(ids.tolist(), scores.tolist(), strict=True))
             return Query(ids, scores, "cold_start", self.config.strategy, -1)
         pick = select_top_k(self._scores[candidates], k, rng)
         ids = candidates[pick]
@@ -365,9 +365,7 @@ class LabelingSession:
             If no model could be fitted yet or the test set is not fully labeled.
         """
         if self.phase == TEST:
-            raise NotEnoughLabelsError(
-                f"{self.test_ids_pending.size} test rows still need a label"
-            )
+            raise NotEnoughLabelsError(f"{self.test_ids_pending.size} test rows still need a label")
         if self.model is None:
             raise NotEnoughLabelsError("a model needs labels of at least two classes")
         test = self.test_order

@@ -7,8 +7,8 @@ trajectory (0.88 with 90 labels to 0.91 with 110) query for query.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from sklearn.base import ClassifierMixin

@@ -14,7 +14,7 @@ rows the strategy function would select on the full probability matrix.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -26,6 +26,9 @@ from .textfile import decode_text, read_source, sniff_delimiter
 MAX_CATEGORIES = 50
 """A text column with more distinct values than this is not one-hot encoded."""
 
+MAX_MAGNITUDE = 1e100
+"""Larger numbers overflow when squared for scaling; they are treated as missing."""
+
 NUMERIC_SHARE = 0.9
 """A column where at least this share of filled cells are numbers is read as numeric."""
 
@@ -65,20 +68,27 @@ def read_frame(data: bytes, name: str = "file") -> pd.DataFrame:
         return frame
     text = decode_text(data, name)
     delimiter = sniff_delimiter(text)
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    except csv.Error as exc:
+        raise DatasetError(f"{name}: the header row cannot be read as CSV ({exc}).") from exc
     _check_columns([h.strip() for h in header], name)
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, skipinitialspace=True)
+        frame = pd.read_csv(io.StringIO(text, newline=""), sep=delimiter, skipinitialspace=True)
     except pd.errors.ParserError as exc:
         raise DatasetError(
             f"{name}: some rows have more cells than the header ({exc}). "
             "Check for stray delimiters or unquoted text containing them."
         ) from exc
     except pd.errors.EmptyDataError as exc:
-        raise DatasetError(f"{name}: the file is empty. Upload a file with a header row and data.") from exc
+        raise DatasetError(
+            f"{name}: the file is empty. Upload a file with a header row and data."
+        ) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
-        raise DatasetError(f"{name}: the file has a header but no rows of data. Add rows and try again.")
+        raise DatasetError(
+            f"{name}: the file has a header but no rows of data. Add rows and try again."
+        )
     return frame
 
 
@@ -105,39 +115,50 @@ def _classify_column(col: pd.Series) -> tuple[str, pd.Series | None, str]:
     if pd.api.types.is_bool_dtype(col):
         col = col.astype("float64")
     if pd.api.types.is_numeric_dtype(col):
-        values = col.astype("float64")
-        notes = []
-        inf = np.isinf(values)
-        if inf.any():
-            notes.append(f"{int(inf.sum())} infinite values treated as missing")
-            values = values.mask(inf)
-        if values.notna().sum() == 0:
-            return "unusable", None, "no finite number in any cell"
-        if values.nunique() <= 1:
-            return "unusable", None, "the same value in every row carries no information"
-        return "numeric", values, "; ".join(notes)
+        return _numeric(col.astype("float64"), [])
     as_text = col[filled].astype(str).str.strip()
     numbers = pd.to_numeric(as_text, errors="coerce")
     share = numbers.notna().mean()
     if share >= NUMERIC_SHARE:
         values = pd.to_numeric(col.astype(str).str.strip(), errors="coerce").astype("float64")
         bad = int(filled.sum() - numbers.notna().sum())
-        values = values.mask(np.isinf(values))
-        if values.nunique() <= 1:
-            return "unusable", None, "the same value in every row carries no information"
-        note = f"{bad} non-numeric cells treated as missing" if bad else ""
-        return "numeric", values, note
+        return _numeric(values, [f"{bad} non-numeric cells treated as missing"] if bad else [])
     n_unique = as_text.nunique()
     if n_unique <= 1:
         return "unusable", None, "the same value in every row carries no information"
+    if n_unique == as_text.size and n_unique > 2:
+        return "unusable", None, "every row has its own text value (an id?); it cannot be a feature"
     if n_unique > MAX_CATEGORIES:
-        return "unusable", None, (
-            f"text with {n_unique} distinct values (an id or free text?) cannot be used as a "
-            f"feature; at most {MAX_CATEGORIES} categories are encoded"
+        return (
+            "unusable",
+            None,
+            (
+                f"text with {n_unique} distinct values (an id or free text?) cannot be used as a "
+                f"feature; at most {MAX_CATEGORIES} categories are encoded"
+            ),
         )
-    return "category", col.where(filled, None).astype("object").map(
-        lambda v: None if v is None else str(v).strip()
-    ), ""
+    return (
+        "category",
+        col.where(filled, None)
+        .astype("object")
+        .map(lambda v: None if v is None else str(v).strip()),
+        "",
+    )
+
+
+def _numeric(values: pd.Series, notes: list[str]):
+    inf = np.isinf(values)
+    if inf.any():
+        notes.append(f"{int(inf.sum())} infinite values treated as missing")
+    huge = ~inf & (values.abs() > MAX_MAGNITUDE)
+    if huge.any():
+        notes.append(f"{int(huge.sum())} values beyond ±{MAX_MAGNITUDE:g} treated as missing")
+    values = values.mask(inf | huge)
+    if values.notna().sum() == 0:
+        return "unusable", None, "no usable number in any cell"
+    if values.nunique() <= 1:
+        return "unusable", None, "the same value in every row carries no information"
+    return "numeric", values, "; ".join(notes)
 
 
 def _labels(frame: pd.DataFrame, column: str, class_names, allow_many: bool):
@@ -222,9 +243,7 @@ def frame_to_dataset(
     else:
         classes = tuple(str(c).strip() for c in (class_names or []) if str(c).strip())
         if len(classes) < 2 or len(set(classes)) != len(classes):
-            raise DatasetError(
-                "without a label column, enter at least two distinct class names"
-            )
+            raise DatasetError("without a label column, enter at least two distinct class names")
         y = None
     if feature_columns is None:
         feature_columns = [c for c in frame.columns if c != label_column]

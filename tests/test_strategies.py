@@ -1,0 +1,111 @@
+"""Query strategies: a contract every registered strategy keeps, and the scores behind them."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from al_core import STRATEGIES, LabelingSession, PoolExhaustedError, SessionConfig, load_builtin
+from al_core.models import predict_proba_fast
+from al_core.strategies import (
+    entropy_scores,
+    least_confidence_scores,
+    margin_scores,
+    select_top_k,
+)
+
+
+def random_proba(n, c, seed=0):
+    p = np.random.default_rng(seed).random((n, c))
+    return p / p.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+@pytest.mark.parametrize("k", [1, 5, 40])
+def test_strategy_contract_returns_k_unique_ids(name, k):
+    proba = random_proba(40, 3)
+    idx, scores = STRATEGIES[name](proba, k, random_state=1)
+    assert idx.shape == (k,) and scores.shape == (k,)
+    assert np.unique(idx).size == k
+    assert idx.min() >= 0 and idx.max() < 40
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_strategy_contract_is_reproducible_under_a_seed(name):
+    proba = np.full((30, 2), 0.5)  # all tied: only the seed decides
+    a, _ = STRATEGIES[name](proba, 5, random_state=3)
+    b, _ = STRATEGIES[name](proba, 5, random_state=3)
+    c, _ = STRATEGIES[name](proba, 5, random_state=4)
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_strategy_contract_raises_when_k_exceeds_the_pool(name):
+    with pytest.raises(PoolExhaustedError, match="only 4 are left"):
+        STRATEGIES[name](random_proba(4, 2), 5, random_state=0)
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_session_offers_only_unlabeled_pool_rows(name, iris):
+    session = LabelingSession(iris, SessionConfig(strategy=name, batch_size=7))
+    q = session.query()
+    assert np.unique(q.ids).size == 7
+    assert session.unlabeled_mask[q.ids].all()
+
+
+@pytest.mark.parametrize("name", ["least_confidence", "margin", "entropy"])
+def test_uncertainty_strategies_pick_the_most_uncertain_first(name):
+    proba = np.array([[0.9, 0.1], [0.55, 0.45], [0.7, 0.3], [0.51, 0.49]])
+    idx, scores = STRATEGIES[name](proba, 2, random_state=0)
+    assert idx.tolist() == [3, 1]
+    assert scores[0] >= scores[1]
+
+
+def test_binary_problems_rank_identically_under_all_three_measures():
+    p1 = np.random.default_rng(5).random(500)
+    proba = np.column_stack([1 - p1, p1])
+    rankings = [
+        np.argsort(-f(proba), kind="stable")
+        for f in (least_confidence_scores, margin_scores, entropy_scores)
+    ]
+    assert np.array_equal(rankings[0], rankings[1])
+    assert np.array_equal(rankings[0], rankings[2])
+
+
+def test_multiclass_measures_can_disagree():
+    proba = np.array([[0.5, 0.5, 0.0], [0.4, 0.3, 0.3]])
+    assert np.argmax(margin_scores(proba)) == 0
+    assert np.argmax(least_confidence_scores(proba)) == 1
+
+
+def test_select_top_k_breaks_ties_with_the_seed_and_keeps_order():
+    scores = np.array([0.2, 0.9, 0.5, 0.9, 0.9, np.nan])
+    picks = {tuple(select_top_k(scores, 2, random_state=s)) for s in range(30)}
+    assert all(set(p) <= {1, 3, 4} for p in picks)
+    assert len(picks) > 1
+    assert select_top_k(scores, 4, random_state=0)[-1] == 2
+    assert 5 not in select_top_k(scores, 5, random_state=0)
+
+
+@pytest.mark.parametrize(
+    "dataset,dtype", [("tutorial", np.float64), ("iris", np.float64), ("digits", np.float32)]
+)
+def test_fast_probabilities_equal_predict_proba_exactly(dataset, dtype):
+    data = load_builtin(dataset, dtype=dtype)
+    model = LogisticRegression(max_iter=2000).fit(data.X[::3], data.y[::3])
+    assert np.array_equal(predict_proba_fast(model, data.X), model.predict_proba(data.X))
+
+
+@pytest.mark.parametrize("strategy", ["least_confidence", "margin", "entropy"])
+@pytest.mark.parametrize("chunk_rows", [7, 65_536])
+def test_chunked_session_selects_what_the_strategy_selects_on_predict_proba(strategy, chunk_rows):
+    data = load_builtin("digits")
+    session = LabelingSession(
+        data, SessionConfig(strategy=strategy, batch_size=10, chunk_rows=chunk_rows)
+    )
+    pool = np.flatnonzero(session.unlabeled_mask)
+    proba = session.model.predict_proba(data.X[pool])
+    idx, scores = STRATEGIES[strategy](proba, 10, random_state=0)
+    q = session.query()
+    assert np.array_equal(q.ids, pool[idx])
+    np.testing.assert_allclose(q.scores, scores, rtol=1e-12)
