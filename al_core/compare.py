@@ -99,7 +99,9 @@ class Comparison:
                 {
                     "strategy": name,
                     "accuracy_at": {
-                        str(int(curve.n_labeled[q])): dict(zip(("mean", "sd"), curve.at(q), strict=True))
+                        str(int(curve.n_labeled[q])): dict(
+                            zip(("mean", "sd"), curve.at(q), strict=True)
+                        )
                         for q in self.checkpoints()
                     },
                     "auc": curve.auc,

@@ -252,15 +252,19 @@ class LabelingSession:
         ids = candidates[pick]
         return Query(ids, self._scores[ids], "strategy", self.config.strategy, self.model_version)
 
-    def label(self, row_id: int, label: int, rescore: bool = True) -> HistoryPoint | None:
+    def label(
+        self, row_id: int, label: int, rescore: bool = True, score: float | None = None
+    ) -> HistoryPoint | None:
         """Record one label, then refit, evaluate and rescore.
 
         Returns the new history point, or None for a test-set label that did not
         complete the test set.
         """
-        return self.label_many([row_id], [label], rescore=rescore)
+        return self.label_many(
+            [row_id], [label], rescore=rescore, scores=None if score is None else [score]
+        )
 
-    def label_many(self, row_ids, labels, rescore: bool = True) -> HistoryPoint | None:
+    def label_many(self, row_ids, labels, rescore: bool = True, scores=None) -> HistoryPoint | None:
         """Record several labels at once with a single refit (batch mode).
 
         Parameters
@@ -270,6 +274,9 @@ class LabelingSession:
             Class indices into ``dataset.class_names``.
         rescore : bool
             False defers scoring the pool (used while replaying a saved project).
+        scores : sequence of float, optional
+            The rows' scores when they were shown (a saved project knows them);
+            default: their scores under the current model.
 
         Raises
         ------
@@ -293,7 +300,9 @@ class LabelingSession:
         if is_test.any() and not is_test.all():
             raise ConfigError("a batch must not mix test-set rows and training rows")
         was_test_phase = self.phase == TEST
-        scores = [self._score_of(i) for i in ids.tolist()]
+        if scores is None:
+            scores = [self._score_of(i) for i in ids.tolist()]
+        scores = [float(x) for x in scores]
         kind = "cold_start" if self.model is None else "strategy"
         self.labels[ids] = labs
         self.skipped[ids] = False

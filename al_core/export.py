@@ -1,0 +1,124 @@
+"""Tables of a project's labels and learning curve, and writing them to files.
+
+CSV output is made safe for spreadsheets: a text cell that starts with ``=``, ``+``,
+``-``, ``@`` (or a tab or carriage return) gets a leading apostrophe, so a spreadsheet
+shows it as text instead of running it as a formula.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .datasets import MISSING_LABEL
+from .errors import ConfigError, StorageError
+from .project import Project
+
+FORMATS = ("csv", "json", "parquet")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def labels_frame(project: Project, with_values: bool = True) -> pd.DataFrame:
+    """One row per labeled row: id, role, label, who and when, conflicts, original values.
+
+    Rows labeled from the dataset's own ground truth (a built-in's initial and test
+    sets) have annotator ``"(dataset)"`` and no timestamp.
+    """
+    s, data = project.session, project.dataset
+    ids = np.flatnonzero(s.labels != MISSING_LABEL)
+    conflicts = project.conflicts()
+    rows = []
+    for i in ids.tolist():
+        event = project.label_event(i)
+        others = conflicts.get(i, [])
+        rows.append(
+            {
+                "row_id": i,
+                "role": "test" if s.is_test[i] else "train",
+                "label": data.class_names[s.labels[i]],
+                "annotator": event.annotator if event else "(dataset)",
+                "labeled_at": event.ts if event else None,
+                "conflict": bool(others)
+                or (event is not None and event.seq not in project._applied),
+                "other_labels": "; ".join(
+                    f"{data.class_names[e.label]} by {e.annotator}" for e in others
+                ),
+            }
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=["row_id", "role", "label", "annotator", "labeled_at", "conflict", "other_labels"],
+    )
+    if with_values and len(frame):
+        values = (
+            data.raw
+            if data.raw is not None
+            else pd.DataFrame(data.X, columns=list(data.feature_names))
+        )
+        values = values.iloc[frame["row_id"].to_numpy()].reset_index(drop=True)
+        values.columns = [f"value:{c}" for c in values.columns]
+        frame = pd.concat([frame, values], axis=1)
+    return frame
+
+
+def history_frame(project: Project) -> pd.DataFrame:
+    """The learning curve: one row per retrain (labels used vs test accuracy)."""
+    rows = []
+    for p in project.session.history:
+        d = p.as_dict()
+        for key in ("queried_ids", "scores", "labels"):
+            d[key] = " ".join(str(v) for v in d[key])
+        rows.append(d)
+    return pd.DataFrame(rows)
+
+
+def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot start a spreadsheet formula."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+            )
+    out.columns = [
+        "'" + c if isinstance(c, str) and c.startswith(_FORMULA_START) else c for c in out.columns
+    ]
+    return out
+
+
+def to_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
+    """Serialize a table as csv (formula-safe), json (records) or parquet."""
+    if fmt == "csv":
+        return neutralize_formulas(frame).to_csv(index=False).encode("utf-8")
+    if fmt == "json":
+        return frame.to_json(orient="records", indent=1).encode("utf-8")
+    if fmt == "parquet":
+        safe = frame.copy()
+        safe.columns = [str(c) for c in safe.columns]
+        return safe.to_parquet(index=False)
+    raise ConfigError(f"unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+
+
+def export_project(
+    name_or_path: str | Path, fmt: str = "csv", out_dir: str | Path | None = None
+) -> list[Path]:
+    """Write ``<project>-labels.<fmt>`` and ``<project>-history.<fmt>``; returns the paths."""
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    project = Project.open(name_or_path)
+    try:
+        out = Path(out_dir or ".")
+        written = []
+        for part, frame in (("labels", labels_frame(project)), ("history", history_frame(project))):
+            path = out / f"{project.name}-{part}.{fmt}"
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(to_bytes(frame, fmt))
+            except OSError as exc:
+                raise StorageError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from exc
+            written.append(path)
+        return written
+    finally:
+        project.close()

@@ -1,0 +1,92 @@
+"""Where a project's data comes from, and the hash that proves it has not changed.
+
+A ``DataSource`` is the recipe (a built-in and its seed, or a stored file and its
+column choices); ``dataset_hash`` fingerprints what the recipe produced, so a project
+never silently trains on different data than it was labeled on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .datasets import Dataset, load_builtin
+from .errors import DatasetError
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """How to rebuild a project's dataset.
+
+    Attributes
+    ----------
+    kind : {"builtin", "file"}
+    name : str
+        Built-in name, or the uploaded file's name.
+    seed : int
+        ``random_state`` of generated built-ins.
+    float32 : bool
+        Store the pool as float32.
+    label_column, feature_columns, class_names, allow_many_classes
+        The loader's options for a file (see ``al_core.tabular.load_table``).
+    """
+
+    kind: str
+    name: str
+    seed: int = 42
+    float32: bool = False
+    label_column: str | None = None
+    feature_columns: tuple[str, ...] | None = None
+    class_names: tuple[str, ...] | None = None
+    allow_many_classes: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("builtin", "file"):
+            raise DatasetError(f"unknown data source kind {self.kind!r}")
+
+    def load(self, content: bytes | None = None) -> Dataset:
+        """Build the dataset; ``content`` holds the file's bytes for a file source."""
+        dtype = np.float32 if self.float32 else np.float64
+        if self.kind == "builtin":
+            return load_builtin(self.name, seed=self.seed, dtype=dtype)
+        if content is None:
+            raise DatasetError(f"the file {self.name!r} of this project is missing")
+        from .tabular import load_table
+
+        return load_table(
+            content,
+            label_column=self.label_column,
+            feature_columns=list(self.feature_columns) if self.feature_columns else None,
+            class_names=list(self.class_names) if self.class_names else None,
+            name=self.name,
+            allow_many_classes=self.allow_many_classes,
+            dtype=dtype,
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> DataSource:
+        d = dict(d)
+        for key in ("feature_columns", "class_names"):
+            if d.get(key) is not None:
+                d[key] = tuple(d[key])
+        return cls(**d)
+
+
+def content_hash(content: bytes) -> str:
+    """SHA-256 of a file's bytes (hex)."""
+    return hashlib.sha256(content).hexdigest()
+
+
+def dataset_hash(dataset: Dataset) -> str:
+    """SHA-256 over features, ground truth and class names (hex)."""
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(dataset.X).tobytes())
+    if dataset.y is not None:
+        h.update(np.ascontiguousarray(dataset.y, dtype=np.int64).tobytes())
+    h.update("\x1f".join(dataset.class_names).encode())
+    return h.hexdigest()

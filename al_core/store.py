@@ -1,0 +1,194 @@
+"""The SQLite file behind a project: schema, connection settings and error translation.
+
+One project is one file. Writes are durable before they return (WAL journal with
+``synchronous=FULL``), several processes may write (``BEGIN IMMEDIATE`` serializes
+them, ``busy_timeout`` waits for the lock), and every SQLite failure reaches callers as
+a typed ``ProjectError`` saying what happened and what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import sqlite3
+from pathlib import Path
+
+from .errors import ProjectError, ProjectNotFoundError, StorageError
+
+SCHEMA_VERSION = 1
+"""Bumped whenever the tables change; a newer file is refused by an older engine."""
+
+APPLICATION_ID = 0x414C4C42  # "ALLB": marks a SQLite file as one of our projects
+
+SUFFIX = ".alproj"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY, name TEXT NOT NULL, content BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('label', 'skip', 'revisit', 'undo')),
+    row_id INTEGER,
+    label INTEGER,
+    annotator TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    model_version INTEGER,
+    strategy TEXT,
+    score REAL,
+    target INTEGER
+);
+CREATE INDEX IF NOT EXISTS events_by_annotator ON events (annotator, seq);
+CREATE TABLE IF NOT EXISTS leases (
+    row_id INTEGER PRIMARY KEY,
+    annotator TEXT NOT NULL,
+    expires REAL NOT NULL,
+    model_version INTEGER,
+    score REAL,
+    rank INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+_NAME_OK = re.compile(r"[^A-Za-z0-9 _.-]+")
+
+
+def projects_dir(folder: str | Path | None = None) -> Path:
+    """The projects folder: ``folder``, else ``$AL_PROJECTS_DIR``, else ``./projects``."""
+    return Path(folder or os.environ.get("AL_PROJECTS_DIR") or "projects")
+
+
+def safe_name(name: str) -> str:
+    """A project name that is safe as a file name inside the projects folder.
+
+    Characters other than letters, digits, space, ``_``, ``-`` and ``.`` become ``-``;
+    leading dots and separators go, so no name can climb out of the folder.
+
+    Raises
+    ------
+    ProjectError
+        If nothing usable is left of the name.
+    """
+    cleaned = _NAME_OK.sub("-", str(name)).strip(" .-")[:64].strip(" .-")
+    if not cleaned:
+        raise ProjectError(
+            f"{name!r} cannot be a project name; use letters, digits, spaces, '-' or '_'"
+        )
+    return cleaned
+
+
+def project_path(name_or_path: str | Path, folder: str | Path | None = None) -> Path:
+    """Where a project lives: an existing ``.alproj`` path as given, else a name in the folder."""
+    candidate = Path(name_or_path)
+    if candidate.suffix == SUFFIX and candidate.exists():
+        return candidate
+    return projects_dir(folder) / f"{safe_name(str(name_or_path))}{SUFFIX}"
+
+
+def translate(exc: sqlite3.Error, path: Path) -> ProjectError:
+    """A typed, actionable error for a SQLite failure on ``path``."""
+    code = getattr(exc, "sqlite_errorname", "")
+    where = f"project file {str(path)!r}"
+    if code.startswith("SQLITE_FULL"):
+        return StorageError(f"the disk holding {where} is full; free space, then try again")
+    if code.startswith("SQLITE_READONLY"):
+        return StorageError(f"{where} is read-only; make it writable, then try again")
+    if code.startswith("SQLITE_BUSY") or code.startswith("SQLITE_LOCKED"):
+        return StorageError(f"{where} is locked by another program; try again in a moment")
+    if code.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+        return ProjectError(f"{where} is not a project or is damaged ({exc})")
+    if code.startswith("SQLITE_CANTOPEN"):
+        return StorageError(
+            f"{where} cannot be opened; check that its folder exists and is writable"
+        )
+    return StorageError(f"{where} could not be read or written ({exc})")
+
+
+class Store:
+    """An open project file.
+
+    Parameters
+    ----------
+    path : Path
+    create : bool
+        Create the file and its tables (the caller checked it does not exist yet).
+    """
+
+    def __init__(self, path: Path, create: bool = False) -> None:
+        self.path = path
+        if not create and not path.exists():
+            raise ProjectNotFoundError(f"there is no project at {str(path)!r}")
+        try:
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(
+                path, timeout=10.0, isolation_level=None, check_same_thread=False
+            )
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            if create:
+                self.conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                self.conn.executescript(_SCHEMA)
+            else:
+                self._check_kind()
+            self._inode = path.stat().st_ino
+        except sqlite3.Error as exc:
+            raise translate(exc, path) from exc
+        except OSError as exc:
+            raise StorageError(f"project file {str(path)!r} cannot be opened ({exc})") from exc
+
+    def _check_kind(self) -> None:
+        (app_id,) = self.conn.execute("PRAGMA application_id").fetchone()
+        if app_id != APPLICATION_ID:
+            raise ProjectError(f"{str(self.path)!r} is a SQLite file but not a labeling project")
+        version = int(self.meta().get("schema_version", 0))
+        if version > SCHEMA_VERSION:
+            raise ProjectError(
+                f"{str(self.path)!r} was written by a newer version (schema {version}, this "
+                f"one reads up to {SCHEMA_VERSION}); upgrade the app to open it"
+            )
+
+    @contextlib.contextmanager
+    def write(self):
+        """A write transaction that holds the file's write lock; durable on exit."""
+        try:
+            self._check_still_there()
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+                self._check_still_there()
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from exc
+
+    def read(self, sql: str, params=()) -> list[tuple]:
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from exc
+
+    def _check_still_there(self) -> None:
+        # SQLite keeps writing to a deleted file's inode: that would acknowledge labels
+        # that no one can ever read back.
+        try:
+            same = self.path.stat().st_ino == self._inode
+        except OSError:
+            same = False
+        if not same:
+            raise StorageError(
+                f"project file {str(self.path)!r} was deleted or replaced while open; "
+                "labels given from now on cannot be saved. Restore the file or reopen the project"
+            )
+
+    def meta(self) -> dict[str, str]:
+        return dict(self.read("SELECT key, value FROM meta"))
+
+    def config(self) -> dict:
+        return json.loads(self.meta().get("config", "{}"))
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.close()
