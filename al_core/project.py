@@ -263,6 +263,32 @@ class Project:
                 return e
         return None
 
+    def baseline(self, seeds: int = 10):
+        """The random-sampling band for this project's chart, computed once and stored.
+
+        Returns None when the data has no ground truth (no oracle to simulate with).
+        Otherwise a ``Curve`` of ``seeds`` random runs from this project's own split and
+        starting set, over its budget (100 queries when it has none).
+        """
+        from .compare import Curve, random_baseline
+
+        if not self.dataset.fully_labeled:
+            return None
+        stored = self.store.read("SELECT value FROM meta WHERE key = 'baseline'")
+        if stored:
+            d = json.loads(stored[0][0])
+            return Curve("random", np.asarray(d["n_labeled"]), np.asarray(d["accuracy"], float))
+        config = self.session.config
+        queries = min(config.budget or 100, self.session.n_unlabeled)
+        curve = random_baseline(self.dataset, config, queries, seeds)
+        payload = {"n_labeled": curve.n_labeled.tolist(), "accuracy": curve.accuracy.tolist()}
+        with self._lock, self.store.write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('baseline', ?)",
+                (json.dumps(payload),),
+            )
+        return curve
+
     # -------------------------------------------------------------------- writing
     def next_for(self, annotator: str, k: int | None = None) -> Query:
         """Rows for ``annotator`` to label, leased to them; the same rows until labeled.

@@ -68,7 +68,9 @@ def test_eight_threads_in_two_processes_label_500_rows_without_losing_or_doublin
         "crowd", DataSource("builtin", "tutorial"), SessionConfig(budget=None), folder=tmp_path
     ).close()
     quotas = ["63,63,62,62", "63,63,62,62"]
-    procs = [spawn("crowd", tmp_path, "crowd", tag, 4, q) for tag, q in zip("AB", quotas, strict=True)]
+    procs = [
+        spawn("crowd", tmp_path, "crowd", tag, 4, q) for tag, q in zip("AB", quotas, strict=True)
+    ]
     results = []
     for proc in procs:
         out, err = proc.communicate(timeout=300)

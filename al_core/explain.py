@@ -1,0 +1,66 @@
+"""Where a sample stands against the labeled data: the numbers behind the label card.
+
+For each feature: the sample's value and its z-score against the labeled rows of each
+class, and how much those z-scores disagree (the features that tell classes apart for
+this sample come first to the eye).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .datasets import Dataset
+
+MIN_ROWS = 2
+"""A class needs this many labeled rows before a z-score against it means anything."""
+
+
+def feature_context(
+    dataset: Dataset, labels: np.ndarray, train_mask: np.ndarray, row_id: int
+) -> pd.DataFrame:
+    """One row per feature: value, z-score per class, and their spread.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    labels : ndarray of shape (n_samples,)
+        Class indices, ``MISSING_LABEL`` where unknown.
+    train_mask : ndarray of shape (n_samples,)
+        Rows whose labels may be compared against (the test set is left out).
+    row_id : int
+
+    Returns
+    -------
+    DataFrame with columns ``feature``, ``value``, ``z: <class>`` for each class with
+    at least ``MIN_ROWS`` labeled rows, and ``spread`` (max minus min absolute z, NaN
+    with fewer than two such classes). Values are the original ones where the dataset
+    keeps them (``raw``), else the model's features.
+    """
+    x = dataset.X[row_id].astype(np.float64)
+    frame = pd.DataFrame(
+        {"feature": list(dataset.feature_names), "value": _display_values(dataset, row_id)}
+    )
+    zs = []
+    for c, name in enumerate(dataset.class_names):
+        rows = np.flatnonzero(train_mask & (labels == c))
+        if rows.size < MIN_ROWS:
+            continue
+        block = dataset.X[rows].astype(np.float64)
+        std = block.std(axis=0)
+        z = (x - block.mean(axis=0)) / np.where(std > 1e-12, std, 1.0)
+        frame[f"z: {name}"] = z
+        zs.append(np.abs(z))
+    frame["spread"] = np.ptp(np.vstack(zs), axis=0) if len(zs) >= 2 else np.nan
+    return frame
+
+
+def _display_values(dataset: Dataset, row_id: int) -> list:
+    raw = dataset.raw
+    values = []
+    for j, name in enumerate(dataset.feature_names):
+        if raw is not None and name in raw.columns:
+            values.append(raw.iloc[row_id][name])
+        else:
+            values.append(float(dataset.X[row_id, j]))
+    return values

@@ -1,0 +1,141 @@
+"""Plotly figures, as pure functions of engine results (tests call them without Streamlit)."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from al_core.compare import Comparison, Curve
+from al_core.history import HistoryPoint
+
+ACCENT = "#00796b"
+BASELINE = "#9e9e9e"
+PALETTE = ["#00796b", "#5e35b1", "#ef6c00", "#1e88e5", "#c2185b", "#6d4c41"]
+
+
+def _band(fig: go.Figure, x, mean, sd, color: str, name: str, group: str) -> None:
+    x = list(map(int, x))
+    upper = (np.asarray(mean) + np.asarray(sd)).tolist()
+    lower = (np.asarray(mean) - np.asarray(sd)).tolist()
+    fig.add_trace(
+        go.Scatter(
+            x=x + x[::-1],
+            y=upper + lower[::-1],
+            fill="toself",
+            fillcolor=_rgba(color, 0.18),
+            line={"width": 0},
+            hoverinfo="skip",
+            showlegend=False,
+            legendgroup=group,
+            name=f"{name} ± sd",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=list(map(float, mean)),
+            mode="lines",
+            line={"color": color, "dash": "dash", "width": 1.5},
+            name=name,
+            legendgroup=group,
+        )
+    )
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def learning_curve_figure(
+    history: list[HistoryPoint], baseline: Curve | None = None, height: int = 300
+) -> go.Figure:
+    """Test accuracy against labeled samples, one marker per retrain.
+
+    The trace named ``"this project"`` holds exactly the history's points that have an
+    accuracy; ``baseline`` adds random sampling's mean ± sd band from the same start.
+    """
+    points = [p for p in history if p.accuracy is not None]
+    fig = go.Figure()
+    if baseline is not None:
+        _band(fig, baseline.n_labeled, baseline.mean, baseline.sd, BASELINE, "random (mean)", "b")
+    fig.add_trace(
+        go.Scatter(
+            x=[p.n_labeled for p in points],
+            y=[p.accuracy for p in points],
+            mode="lines+markers",
+            marker={"size": 6, "color": ACCENT},
+            line={"color": ACCENT, "width": 2},
+            name="this project",
+            hovertemplate="%{x} labels<br>accuracy %{y:.3f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=height,
+        margin={"l": 8, "r": 8, "t": 8, "b": 8},
+        xaxis_title="labeled samples",
+        yaxis_title="test accuracy",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        hovermode="closest",
+    )
+    return fig
+
+
+def comparison_figure(result: Comparison, height: int = 420) -> go.Figure:
+    """Mean ± sd learning curves of every strategy, with the 98% target as a line."""
+    fig = go.Figure()
+    for i, (name, curve) in enumerate(result.curves.items()):
+        color = BASELINE if name == "random" else PALETTE[i % len(PALETTE)]
+        _band(fig, curve.n_labeled, curve.mean, curve.sd, color, name, name)
+    fig.add_hline(
+        y=result.target,
+        line={"color": "#c62828", "dash": "dot", "width": 1},
+        annotation_text=f"98% of full-pool accuracy ({result.target:.3f})",
+        annotation_position="bottom right",
+    )
+    fig.update_layout(
+        height=height,
+        margin={"l": 8, "r": 8, "t": 30, "b": 8},
+        xaxis_title="labeled samples",
+        yaxis_title="test accuracy",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    )
+    return fig
+
+
+def probability_figure(class_names: list[str], proba: np.ndarray, height: int = 40) -> go.Figure:
+    """Horizontal bars of the model's class probabilities for one sample."""
+    order = list(range(len(class_names)))
+    fig = go.Figure(
+        go.Bar(
+            x=[float(proba[i]) for i in order],
+            y=[class_names[i] for i in order],
+            orientation="h",
+            marker={"color": [ACCENT if proba[i] == proba.max() else "#80cbc4" for i in order]},
+            text=[f"{proba[i]:.2f}" for i in order],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:.3f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=max(120, height + 28 * len(class_names)),
+        margin={"l": 8, "r": 8, "t": 8, "b": 8},
+        xaxis={"range": [0, 1], "title": "probability"},
+        yaxis={"autorange": "reversed"},
+    )
+    return fig
+
+
+def digit_figure(image: np.ndarray, size: int = 280) -> go.Figure:
+    """An 8x8 (or any small) grayscale image drawn large, dark ink on light paper."""
+    fig = go.Figure(
+        go.Heatmap(z=np.asarray(image)[::-1], colorscale="Greys", showscale=False, hoverinfo="skip")
+    )
+    fig.update_layout(
+        width=size,
+        height=size,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        xaxis={"visible": False},
+        yaxis={"visible": False, "scaleanchor": "x"},
+    )
+    return fig

@@ -1,0 +1,101 @@
+"""Data page: who labeled what and when, conflicts, the "later" list, and downloads."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from al_core import ALError
+from al_core.export import history_frame, labels_frame, to_bytes
+from al_ui.messages import show_error
+from al_ui.sidebar import sidebar_panel
+from al_ui.state import annotator, current_project
+
+
+def _revisit(project, row) -> None:
+    try:
+        project.revisit(annotator() or "anonymous", row)
+    except ALError as exc:
+        st.session_state["data_error"] = exc
+
+
+def page() -> None:
+    try:
+        project = current_project()
+        project.refresh()
+    except ALError as exc:
+        show_error(exc)
+        return
+    sidebar_panel(project)
+    if "data_error" in st.session_state:
+        show_error(st.session_state.pop("data_error"))
+    st.title("Labeled data")
+    labels = labels_frame(project)
+    people = labels[labels.annotator != "(dataset)"]
+    n_conflicts = int(labels.conflict.sum())
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Labels by people", f"{len(people):,}")
+    c2.metric("Annotators", f"{people.annotator.nunique()}")
+    c3.metric("Conflicts", f"{n_conflicts}")
+    show_all = st.toggle("Include the dataset's own labels (initial and test sets)", key="data_all")
+    shown = labels if show_all else people
+    if n_conflicts:
+        st.warning(
+            f"{n_conflicts} rows were labeled differently by two people. The earliest label "
+            "trains the model; the others are listed under *other_labels*."
+        )
+    st.dataframe(
+        shown.style.apply(
+            lambda r: ["background-color: rgba(198, 40, 40, 0.12)" if r.conflict else ""] * len(r),
+            axis=1,
+        ),
+        hide_index=True,
+        column_config={"conflict": st.column_config.CheckboxColumn("conflict")},
+        key="labels_table",
+    )
+
+    st.subheader("Skipped for later")
+    skipped = project.session.skipped_ids
+    if skipped.size == 0:
+        st.caption("Nothing skipped.")
+    else:
+        st.caption("Skipped samples are not offered again until you put them back.")
+        for row in skipped[:50].tolist():
+            c1, c2 = st.columns([4, 1], vertical_alignment="center")
+            c1.write(f"Sample #{row}")
+            c2.button("Put back", key=f"revisit_{row}", on_click=_revisit, args=(project, row))
+        if skipped.size > 1:
+            st.button(
+                f"Put all {skipped.size} back",
+                key="revisit_all",
+                on_click=_revisit,
+                args=(project, None),
+            )
+
+    st.subheader("Downloads")
+    history = history_frame(project)
+    c1, c2, c3, c4 = st.columns(4)
+    for col, (what, frame) in zip(
+        (c1, c2), (("labels", labels), ("history", history)), strict=True
+    ):
+        col.download_button(
+            f"{what.title()} (CSV)",
+            to_bytes(frame, "csv"),
+            f"{project.name}-{what}.csv",
+            "text/csv",
+            key=f"dl_{what}_csv",
+            on_click="ignore",
+        )
+    for col, (what, frame) in zip(
+        (c3, c4), (("labels", labels), ("history", history)), strict=True
+    ):
+        col.download_button(
+            f"{what.title()} (JSON)",
+            to_bytes(frame, "json"),
+            f"{project.name}-{what}.json",
+            "application/json",
+            key=f"dl_{what}_json",
+            on_click="ignore",
+        )
+
+
+page()

@@ -1,0 +1,220 @@
+"""Setup page: open a project, or create one from a built-in dataset or an uploaded file."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from al_core import BUILTINS, MODELS, STRATEGIES, ALError, SessionConfig
+from al_core.project import Project
+from al_core.sources import DataSource
+from al_core.tabular import TooManyClassesError, frame_to_dataset, read_frame
+from al_core.textfile import read_source
+from al_ui.messages import STRATEGY_LABELS, show_error
+from al_ui.sidebar import sidebar_panel
+from al_ui.state import current_project, folder_label, set_project
+
+MAX_UPLOAD_MB = 200
+NO_LABEL = "(no label column: I will label)"
+MODEL_LABELS = {
+    "logistic_regression": "Logistic regression",
+    "random_forest": "Random forest",
+    "naive_bayes": "Gaussian naive Bayes",
+}
+
+
+def _open_section() -> None:
+    names = Project.list()
+    st.subheader("Open a project")
+    if not names:
+        st.caption("No projects yet.")
+        return
+    current = st.session_state.get("project_name", "tutorial")
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    choice = c1.selectbox(
+        "Project", names, index=names.index(current) if current in names else 0, key="open_name"
+    )
+    if c2.button("Open", key="open_project", type="primary"):
+        try:
+            Project.open(choice).close()  # surface a damaged file here, not on the label page
+        except ALError as exc:
+            show_error(exc)
+            return
+        set_project(choice)
+        st.switch_page("al_ui/pages/label.py")
+    st.caption(f"Projects are stored in `{folder_label()}`.")
+
+
+def _settings(prefix: str, has_oracle: bool, needs_test: bool) -> dict:
+    c1, c2, c3 = st.columns(3)
+    model = c1.selectbox("Model", list(MODELS), format_func=MODEL_LABELS.get, key=f"{prefix}_model")
+    strategy = c2.selectbox(
+        "Query strategy",
+        list(STRATEGIES),
+        format_func=lambda s: STRATEGY_LABELS.get(s, s),
+        key=f"{prefix}_strategy",
+    )
+    batch = c3.number_input("Batch size", 1, 50, 1, key=f"{prefix}_batch")
+    c4, c5, c6 = st.columns(3)
+    budget = c4.number_input("Label budget", 1, 1_000_000, 20, key=f"{prefix}_budget")
+    seed = c5.number_input("Seed", 0, 2**31 - 1, 42, key=f"{prefix}_seed")
+    test_size = initial = 0.10
+    n_test = 50
+    if has_oracle:
+        test_size = c6.number_input(
+            "Test fraction", 0.01, 0.9, 0.10, step=0.05, key=f"{prefix}_test_size"
+        )
+        initial = st.number_input(
+            "Initially labeled fraction of the pool",
+            0.001,
+            0.9,
+            0.10,
+            step=0.05,
+            key=f"{prefix}_initial",
+        )
+    elif needs_test:
+        n_test = c6.number_input(
+            "Test rows to label first",
+            2,
+            10_000,
+            50,
+            key=f"{prefix}_n_test",
+            help="Uniformly random rows you label first; they only measure accuracy.",
+        )
+    return dict(
+        model=model,
+        strategy=strategy,
+        batch_size=int(batch),
+        budget=int(budget),
+        seed=int(seed),
+        test_size=float(test_size),
+        initial_fraction=float(initial),
+        n_test_to_label=int(n_test),
+    )
+
+
+def _create(name: str, source: DataSource, settings: dict, content: bytes | None = None) -> None:
+    try:
+        project = Project.create(name, source, SessionConfig(**settings), content=content)
+    except ALError as exc:
+        show_error(exc)
+        return
+    project.close()
+    set_project(project.name)  # the sanitized name
+    st.switch_page("al_ui/pages/label.py")
+
+
+def _builtin_section() -> None:
+    dataset = st.selectbox("Dataset", list(BUILTINS), key="builtin_dataset")
+    name = st.text_input("Project name", value=f"{dataset} project", key="builtin_name")
+    settings = _settings("builtin", has_oracle=True, needs_test=False)
+    if st.button("Create project", key="create_builtin", type="primary"):
+        _create(name, DataSource("builtin", dataset, seed=settings["seed"]), settings)
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=4)
+def _read(content: bytes, filename: str) -> pd.DataFrame:
+    return read_frame(content, filename)
+
+
+def _upload_section() -> None:
+    upload = st.file_uploader(
+        "CSV or Parquet file",
+        type=["csv", "parquet", "tsv", "txt"],
+        key="upload",
+        max_upload_size=MAX_UPLOAD_MB,
+    )
+    if upload is None:
+        st.caption(
+            "One row per sample, one column per feature; optionally a column of labels "
+            "(empty cells are rows still to label)."
+        )
+        return
+    try:
+        content, _ = read_source(upload.getvalue(), upload.name, MAX_UPLOAD_MB * 1_000_000)
+        frame = _read(content, upload.name)
+    except ALError as exc:
+        show_error(exc)
+        return
+    st.caption(f"{upload.name}: {len(frame):,} rows, {frame.shape[1]} columns.")
+    st.dataframe(frame.head(5), hide_index=True)
+    columns = list(frame.columns)
+    label = st.selectbox("Label column", [NO_LABEL, *columns], key="upload_label")
+    label_column = None if label == NO_LABEL else label
+    features = st.multiselect(
+        "Feature columns",
+        [c for c in columns if c != label_column],
+        default=[c for c in columns if c != label_column],
+        key="upload_features",
+    )
+    class_text = st.text_input(
+        "Class names, separated by commas" + ("" if label_column is None else " (optional)"),
+        key="upload_classes",
+        placeholder="e.g. spam, not spam",
+    )
+    class_names = [c.strip() for c in class_text.split(",") if c.strip()] or None
+    allow_many = st.session_state.get("upload_allow_many", False)
+    try:
+        dataset = frame_to_dataset(
+            frame, upload.name, label_column, features or None, class_names, allow_many
+        )
+    except TooManyClassesError as exc:
+        show_error(exc)
+        st.checkbox("Yes, these are classes", key="upload_allow_many")
+        return
+    except ALError as exc:
+        show_error(exc)
+        return
+    unused = [n for n in dataset.notes if not n.used]
+    changed = [n for n in dataset.notes if n.used]
+    if unused:
+        st.warning(
+            "**Columns left out:**\n" + "\n".join(f"- `{n.column}`: {n.problem}" for n in unused)
+        )
+    if changed:
+        st.info(
+            "**Columns adjusted:**\n" + "\n".join(f"- `{n.column}`: {n.problem}" for n in changed)
+        )
+    oracle = dataset.fully_labeled
+    st.success(
+        f"Ready: {dataset.n_samples:,} rows, {dataset.n_features} model features, classes "
+        f"{', '.join(dataset.class_names)}. "
+        + (
+            "Every row is labeled: the reference split applies and demos can simulate."
+            if oracle
+            else "You will label a random test set first, then the model's queries."
+        )
+    )
+    stem = upload.name.rsplit(".", 1)[0]
+    name = st.text_input("Project name", value=stem, key="upload_name")
+    settings = _settings("upload", has_oracle=oracle, needs_test=not oracle)
+    if st.button("Create project", key="create_upload", type="primary"):
+        source = DataSource(
+            "file",
+            upload.name,
+            seed=settings["seed"],
+            label_column=label_column,
+            feature_columns=tuple(features) if features else None,
+            class_names=tuple(class_names) if class_names else None,
+            allow_many_classes=bool(allow_many),
+        )
+        _create(name, source, settings, content)
+
+
+def page() -> None:
+    try:
+        sidebar_panel(current_project())
+    except ALError as exc:
+        show_error(exc)
+    st.title("Projects")
+    _open_section()
+    st.divider()
+    st.subheader("Create a project")
+    tab_builtin, tab_upload = st.tabs(["Built-in dataset", "Upload a file"])
+    with tab_builtin:
+        _builtin_section()
+    with tab_upload:
+        _upload_section()
+
+
+page()

@@ -1,0 +1,63 @@
+"""What lives where: projects once per server process, choices once per browser tab.
+
+``st.cache_resource`` holds each open ``Project`` (and so its data pool) once per
+process, shared by every browser session; ``st.session_state`` holds the tab's own
+choices: the current project and the annotator's name.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from al_core import SessionConfig
+from al_core.errors import ProjectNotFoundError
+from al_core.project import Project
+from al_core.sources import DataSource
+from al_core.store import project_path, projects_dir
+
+DEFAULT_PROJECT = "tutorial"
+"""Created on first run with the tutorial's settings, so the app opens ready to label."""
+
+PROJECT_KEY = "project_name"
+ANNOTATOR_KEY = "annotator"
+
+
+@st.cache_resource(show_spinner="Opening the project…", max_entries=16)
+def _open(path: str, inode: int) -> Project:
+    # The inode is part of the key: a project file deleted and created anew by another
+    # process is opened afresh instead of reusing the stale handle.
+    return Project.open(path)
+
+
+def open_project(name: str) -> Project:
+    """The process-wide ``Project`` for a name (opened and replayed once)."""
+    path = project_path(name)
+    if not path.exists():
+        raise ProjectNotFoundError(f"there is no project named {name!r}")
+    return _open(str(path), path.stat().st_ino)
+
+
+def ensure_default_project() -> None:
+    """Create the tutorial project with the reference settings if it does not exist."""
+    if not project_path(DEFAULT_PROJECT).exists():
+        Project.create(DEFAULT_PROJECT, DataSource("builtin", "tutorial"), SessionConfig()).close()
+
+
+def current_project() -> Project:
+    """The project this browser tab works on (the tutorial project by default)."""
+    name = st.session_state.get(PROJECT_KEY, DEFAULT_PROJECT)
+    if name == DEFAULT_PROJECT:
+        ensure_default_project()
+    return open_project(name)
+
+
+def set_project(name: str) -> None:
+    st.session_state[PROJECT_KEY] = name
+
+
+def annotator() -> str | None:
+    return st.session_state.get(ANNOTATOR_KEY)
+
+
+def folder_label() -> str:
+    return str(projects_dir().resolve())

@@ -1,0 +1,23 @@
+"""Streamlit entry point: a thin router over the pages in ``al_ui/pages``.
+
+Run with ``streamlit run app.py`` (or ``make run``).
+"""
+
+import streamlit as st
+
+import al_ui  # noqa: F401  (pins BLAS threads once per process)
+
+st.set_page_config(page_title="Active labeling", page_icon=":material/label:", layout="wide")
+
+pages = [
+    st.Page("al_ui/pages/label.py", title="Label", icon=":material/label:", default=True),
+    st.Page("al_ui/pages/setup.py", title="Setup", icon=":material/tune:"),
+    st.Page("al_ui/pages/data.py", title="Data", icon=":material/table:"),
+    st.Page("al_ui/pages/compare.py", title="Compare", icon=":material/monitoring:"),
+]
+try:
+    st.navigation(pages).run()
+except Exception as exc:  # the last net: a message, never a traceback (reruns pass through)
+    from al_ui.messages import show_error
+
+    show_error(exc)
