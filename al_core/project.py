@@ -406,6 +406,22 @@ class Project:
                 event = self._insert(
                     conn, "undo", target.row_id, None, annotator, None, None, target.seq
                 )
+                # The row taken back is what the annotator sees next, so they can redo it.
+                conn.execute(
+                    "DELETE FROM leases WHERE annotator = ? OR row_id = ?",
+                    (annotator, target.row_id),
+                )
+                conn.execute(
+                    "INSERT INTO leases (row_id, annotator, expires, model_version, score, rank) "
+                    "VALUES (?, ?, ?, ?, ?, -1)",
+                    (
+                        target.row_id,
+                        annotator,
+                        time.time() + self.lease_seconds,
+                        target.model_version,
+                        target.score,
+                    ),
+                )
             self._apply(event)
             self.session.rescore()
             return target

@@ -11,7 +11,7 @@ from .charts import learning_curve_figure
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _figure(_project: Project, name: str, n_events: int, n_history: int) -> go.Figure:
+def _figure(_project: Project, path: str, n_events: int, n_history: int) -> go.Figure:
     # Keyed on the project's event count: the figure is rebuilt only after a change.
     return learning_curve_figure(_project.session.history, _project.baseline())
 
@@ -33,7 +33,7 @@ def sidebar_panel(project: Project) -> None:
         if acc is None:
             st.caption("The chart starts once the test set is labeled and two classes are known.")
         else:
-            fig = _figure(project, project.name, len(project.events), len(s.history))
+            fig = _figure(project, str(project.store.path), len(project.events), len(s.history))
             st.plotly_chart(fig, key="learning_curve", config={"displayModeBar": False})
             if project.dataset.fully_labeled:
                 st.caption("Grey band: random sampling from the same start, mean ± sd of 10 runs.")

@@ -21,11 +21,10 @@ def _summary_table(result) -> pd.DataFrame:
         for n, v in r["accuracy_at"].items():
             row[f"accuracy @ {n} labels"] = f"{v['mean']:.3f} ± {v['sd']:.3f}"
         row["area under curve"] = round(r["auc"], 4)
-        row["labels to reach 98%"] = (
-            r["labels_to_target"] if r["labels_to_target"] else "not reached"
-        )
+        reach = r["labels_to_target"]
+        row["labels to reach 98%"] = "not reached" if reach is None else str(reach)
         saved = r["labels_saved_vs_random"]
-        row["labels saved vs random"] = "—" if saved is None else saved
+        row["labels saved vs random"] = "—" if saved is None else f"{saved:+d}"
         rows.append(row)
     return pd.DataFrame(rows)
 

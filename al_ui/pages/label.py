@@ -74,7 +74,7 @@ def ask_name() -> None:
     st.write("Your name is saved with every label you give, so a team can see who labeled what.")
     with st.form("annotator_form", border=False):
         name = st.text_input("Your name", key="annotator_input", max_chars=80)
-        if st.form_submit_button("Start labeling", type="primary"):
+        if st.form_submit_button("Start labeling", type="primary", key="annotator_start"):
             if name.strip():
                 st.session_state[ANNOTATOR_KEY] = name.strip()
                 st.rerun()

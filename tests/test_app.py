@@ -1,0 +1,200 @@
+"""The Streamlit app, driven by widget keys through ``streamlit.testing.v1.AppTest``."""
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from al_core import load_builtin
+from al_core.project import Project
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TRUTH = load_builtin("tutorial").y
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("AL_PROJECTS_DIR", str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    return at
+
+
+def start(at, name="Ada"):
+    at.text_input(key="annotator_input").input(name)
+    at.button(key="annotator_start").click()
+    at.run()
+    assert not at.exception
+    return at
+
+
+def sample_id(at):
+    for m in at.markdown:
+        found = re.fullmatch(r"### Sample #(\d+)", m.value)
+        if found:
+            return int(found.group(1))
+    return None
+
+
+def texts(at):
+    parts = [m.value for m in [*at.title, *at.subheader, *at.markdown, *at.caption]]
+    parts += [e.value for e in at.error]
+    parts += (
+        [w.value for w in at.warning] + [i.value for i in at.info] + [s.value for s in at.success]
+    )
+    return "\n".join(parts)
+
+
+def curve(at):
+    charts = [c for c in at.sidebar.get("plotly_chart")]
+    assert charts, "no learning-curve chart in the sidebar"
+    spec = json.loads(charts[0].proto.spec)
+    trace = next(t for t in spec["data"] if t.get("name") == "this project")
+    return trace["x"], trace["y"]
+
+
+def test_first_run_asks_a_name_then_shows_the_most_uncertain_sample(app):
+    assert "Who is labeling?" in texts(app)
+    start(app)
+    assert sample_id(app) == 922  # the reference's first query
+    assert "least sure" in texts(app)
+    assert [app.button(key=f"label_{i}").label for i in (0, 1)] == ["class 0", "class 1"]
+
+
+def test_twenty_labels_reproduce_the_reference_curve_in_the_chart(app, tmp_path):
+    start(app)
+    for _ in range(20):
+        row = sample_id(app)
+        app.button(key=f"label_{TRUTH[row]}").click().run()
+        assert not app.exception
+    assert "budget is used up" in texts(app)
+    xs, ys = curve(app)
+    history = Project.open("tutorial", folder=tmp_path).session.history
+    assert len(xs) == 21
+    assert xs == [p.n_labeled for p in history] and ys == [p.accuracy for p in history]
+    assert (xs[-1], ys[-1]) == (110, 0.91)
+
+
+def test_undo_and_skip(app, tmp_path):
+    start(app)
+    first = sample_id(app)
+    app.button(key="label_0").click().run()
+    assert sample_id(app) != first
+    app.button(key="undo").click().run()
+    assert sample_id(app) == first
+    app.button(key="skip").click().run()
+    assert sample_id(app) != first
+    project = Project.open("tutorial", folder=tmp_path)
+    assert project.session.skipped_ids.tolist() == [first]
+    assert project.session.n_queried == 0
+
+
+def unlabeled_csv(n=150, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    truth = (X[:, 0] + X[:, 1] > 0).astype(int)
+    X[truth == 1] += 1.5
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    return frame.to_csv(index=False).encode(), truth
+
+
+def upload(at, filename, content):
+    at.switch_page("al_ui/pages/setup.py").run()
+    at.file_uploader(key="upload").set_value((filename, content, "text/csv"))
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_uploaded_csv_without_labels_goes_through_the_test_set_phase(app, tmp_path):
+    content, truth = unlabeled_csv()
+    start(app)
+    upload(app, "sensors.csv", content)
+    app.text_input(key="upload_classes").input("low, high").run()
+    app.number_input(key="upload_n_test").set_value(6).run()
+    app.button(key="create_upload").click().run()
+    assert not app.exception
+    app.switch_page("al_ui/pages/label.py").run()
+    assert "Test set first" in texts(app)
+    for _ in range(6):
+        app.button(key=f"label_{truth[sample_id(app)]}").click().run()
+    assert "Test set first" not in texts(app)
+    kinds = set()
+    for _ in range(8):
+        kinds.add("cold" if "No model yet" in texts(app) else "model")
+        app.button(key=f"label_{truth[sample_id(app)]}").click().run()
+    assert kinds == {"cold", "model"}
+    project = Project.open("sensors", folder=tmp_path)
+    assert project.session.is_test.sum() == 6 and project.session.n_labeled == 8
+    xs, _ = curve(app)
+    assert xs[-1] == 8
+
+
+def test_uploaded_csv_with_labels_can_be_simulated(app, tmp_path):
+    content, truth = unlabeled_csv(n=200)
+    frame = pd.read_csv(pd.io.common.BytesIO(content))
+    frame["kind"] = np.where(truth == 1, "high", "low")
+    start(app)
+    upload(app, "labeled.csv", frame.to_csv(index=False).encode())
+    app.selectbox(key="upload_label").set_value("kind").run()
+    assert "Every row is labeled" in texts(app)
+    app.button(key="create_upload").click().run()
+    app.switch_page("al_ui/pages/label.py").run()
+    app.number_input(key="simulate_count").set_value(4).run()
+    app.button(key="simulate").click().run()
+    assert not app.exception
+    project = Project.open("labeled", folder=tmp_path)
+    assert project.session.n_queried == 4
+    assert {e.annotator for e in project.events} == {"simulated oracle"}
+
+
+@pytest.mark.parametrize(
+    "filename,content,message",
+    [
+        ("photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(200), "PNG image"),
+        ("empty.csv", b"", "empty"),
+        ("ragged.csv", b"a,b\n1,2\n3,4,5,6\n", "more cells"),
+        ("dupes.csv", b"a,a\n1,2\n3,4\n", "more than once"),
+    ],
+)
+def test_a_bad_upload_shows_a_readable_message(app, filename, content, message):
+    start(app)
+    upload(app, filename, content)
+    errors = "\n".join(e.value for e in app.error)
+    assert "This file cannot be used" in errors and message in errors
+    assert "Traceback" not in texts(app)
+
+
+def test_compare_page_shows_curves_and_a_summary(app):
+    app.switch_page("al_ui/pages/compare.py").run()
+    app.selectbox(key="cmp_dataset").set_value("iris")
+    app.multiselect(key="cmp_strategies").set_value(["margin"])
+    app.number_input(key="cmp_seeds").set_value(2)
+    app.number_input(key="cmp_budget").set_value(10)
+    app.number_input(key="cmp_initial").set_value(0.05)
+    app.button[0].click()  # the form's submit button
+    app.run()
+    assert not app.exception
+    charts = [json.loads(c.proto.spec)["data"] for c in app.main.get("plotly_chart")]
+    names = {t.get("name") for data in charts for t in data}
+    assert {"margin", "random"} <= names
+    table = app.dataframe[0].value
+    assert list(table["strategy"]) == ["smallest margin", "random"]
+
+
+def test_data_page_lists_labels_and_the_skipped_row(app):
+    start(app)
+    labeled = sample_id(app)
+    app.button(key="label_1").click().run()
+    skipped = sample_id(app)
+    app.button(key="skip").click().run()
+    app.switch_page("al_ui/pages/data.py").run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert table.row_id.tolist() == [labeled] and table.annotator.tolist() == ["Ada"]
+    app.button(key=f"revisit_{skipped}").click().run()
+    assert "Nothing skipped." in [c.value for c in app.caption]
