@@ -323,7 +323,8 @@ class Project:
                     if s.is_test[ids[0]]
                     else ("cold_start" if s.model is None else "strategy")
                 )
-                return Query(ids, scores, kind, s.config.strategy, int(mine[0][2]))
+                version = -1 if mine[0][2] is None else int(mine[0][2])
+                return Query(ids, scores, kind, s.config.strategy, version)
             taken = [r[0] for r in leases if r[1] != annotator]
             conn.execute("DELETE FROM leases WHERE annotator = ?", (annotator,))
             query = s.query(k, exclude=taken)
@@ -357,12 +358,8 @@ class Project:
         with self._lock:
             with self.store.write() as conn:
                 self._catch_up(lambda sql, p: conn.execute(sql, p).fetchall())
-                lease = conn.execute(
-                    "SELECT model_version, score FROM leases WHERE row_id = ?", (row_id,)
-                ).fetchone()
-                if lease is None:
-                    lease = (s.model_version, _num(s._score_of(row_id)))
-                event = self._insert(conn, "label", row_id, label, annotator, *lease)
+                shown = self._shown_as(conn, row_id)
+                event = self._insert(conn, "label", row_id, label, annotator, *shown)
                 conn.execute("DELETE FROM leases WHERE row_id = ?", (row_id,))
             conflict = bool(s.labels[row_id] != -1)
             before = len(s.history)
@@ -433,11 +430,22 @@ class Project:
         with self._lock:
             with self.store.write() as conn:
                 self._catch_up(lambda sql, p: conn.execute(sql, p).fetchall())
-                event = self._insert(conn, kind, row_id, None, annotator, None, None)
+                shown = (None, None)
                 if kind == "skip":
+                    shown = self._shown_as(conn, row_id)
                     conn.execute("DELETE FROM leases WHERE row_id = ?", (row_id,))
+                event = self._insert(conn, kind, row_id, None, annotator, *shown)
             self._apply(event)
             return Saved(event.seq)
+
+    def _shown_as(self, conn, row_id: int) -> tuple[int, float | None]:
+        """Model version and score the row was shown with (its lease), else current ones."""
+        lease = conn.execute(
+            "SELECT model_version, score FROM leases WHERE row_id = ?", (row_id,)
+        ).fetchone()
+        if lease is not None:
+            return lease
+        return self.session.model_version, _num(self.session.score_of(row_id))
 
     def _insert(
         self, conn, kind, row_id, label, annotator, model_version, score, target=None

@@ -301,7 +301,7 @@ class LabelingSession:
             raise ConfigError("a batch must not mix test-set rows and training rows")
         was_test_phase = self.phase == TEST
         if scores is None:
-            scores = [self._score_of(i) for i in ids.tolist()]
+            scores = [self.score_of(i) for i in ids.tolist()]
         scores = [float(x) for x in scores]
         kind = "cold_start" if self.model is None else "strategy"
         self.labels[ids] = labs
@@ -459,7 +459,8 @@ class LabelingSession:
                 scores[ids] = scorer(predict_proba_fast(self.model, X[ids]))
         return scores
 
-    def _score_of(self, row_id: int) -> float:
+    def score_of(self, row_id: int) -> float:
+        """A row's score under the current model (NaN where none applies)."""
         if self.model is None:
             return self._cold_scores.get(row_id, float("nan"))
         if self._scores is None:
