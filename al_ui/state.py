@@ -18,7 +18,7 @@ from al_core.store import project_path, projects_dir
 DEFAULT_PROJECT = "tutorial"
 """Created on first run with the tutorial's settings, so the app opens ready to label."""
 
-PROJECT_KEY = "project_name"
+PROJECT_KEY = "project"
 ANNOTATOR_KEY = "annotator"
 
 
@@ -43,9 +43,20 @@ def ensure_default_project() -> None:
         Project.create(DEFAULT_PROJECT, DataSource("builtin", "tutorial"), SessionConfig()).close()
 
 
+def _remembered(key: str) -> str | None:
+    # The tab's choice lives in session state and is mirrored in the URL, so a reload
+    # (a new Streamlit session) or a bookmark comes back to the same project and name.
+    if key not in st.session_state and st.query_params.get(key):
+        st.session_state[key] = st.query_params[key]
+    value = st.session_state.get(key)
+    if value and st.query_params.get(key) != value:
+        st.query_params[key] = value
+    return value
+
+
 def current_project() -> Project:
     """The project this browser tab works on (the tutorial project by default)."""
-    name = st.session_state.get(PROJECT_KEY, DEFAULT_PROJECT)
+    name = _remembered(PROJECT_KEY) or DEFAULT_PROJECT
     if name == DEFAULT_PROJECT:
         ensure_default_project()
     return open_project(name)
@@ -53,10 +64,16 @@ def current_project() -> Project:
 
 def set_project(name: str) -> None:
     st.session_state[PROJECT_KEY] = name
+    st.query_params[PROJECT_KEY] = name
 
 
 def annotator() -> str | None:
-    return st.session_state.get(ANNOTATOR_KEY)
+    return _remembered(ANNOTATOR_KEY)
+
+
+def set_annotator(name: str) -> None:
+    st.session_state[ANNOTATOR_KEY] = name
+    st.query_params[ANNOTATOR_KEY] = name
 
 
 def folder_label() -> str:

@@ -16,7 +16,7 @@ from al_core.project import Project
 from al_ui.charts import digit_figure, probability_figure
 from al_ui.messages import STRATEGY_LABELS, show_error, why_chosen
 from al_ui.sidebar import sidebar_panel
-from al_ui.state import ANNOTATOR_KEY, annotator, current_project
+from al_ui.state import annotator, current_project, set_annotator
 
 ORACLE = "simulated oracle"
 FLASH = "label_flash"  # (kind, text) shown once after a callback
@@ -76,7 +76,7 @@ def ask_name() -> None:
         name = st.text_input("Your name", key="annotator_input", max_chars=80)
         if st.form_submit_button("Start labeling", type="primary", key="annotator_start"):
             if name.strip():
-                st.session_state[ANNOTATOR_KEY] = name.strip()
+                set_annotator(name.strip())
                 st.rerun()
             st.warning("Enter a name first.")
 
@@ -120,15 +120,16 @@ def _feature_table(project: Project, row: int) -> None:
     s = project.session
     frame = feature_context(project.dataset, s.labels, s.train_mask, row)
     z_cols = [c for c in frame.columns if c.startswith("z: ")]
-    top = set(frame["spread"].nlargest(3).index) if frame["spread"].notna().any() else set()
+    if frame["spread"].isna().all():
+        frame = frame.drop(columns="spread")
+    top = set(frame["spread"].nlargest(3).index) if "spread" in frame else set()
 
     def mark(r: pd.Series):
         style = "background-color: rgba(0, 121, 107, 0.14); font-weight: 600"
         return [style if r.name in top else ""] * len(r)
 
-    styled = frame.style.apply(mark, axis=1).format(
-        {c: "{:+.2f}" for c in z_cols} | {"spread": "{:.2f}"}, na_rep="—"
-    )
+    formats = {c: "{:+.2f}" for c in z_cols} | ({"spread": "{:.2f}"} if "spread" in frame else {})
+    styled = frame.style.apply(mark, axis=1).format(formats, na_rep="—")
     styled = styled.format(
         lambda v: f"{v:.4g}" if isinstance(v, float | np.floating) else str(v), subset=["value"]
     )
@@ -172,9 +173,14 @@ def _card(project: Project, query) -> None:
                 config={"displayModeBar": False},
             )
         score = float(query.scores[0])
-        strategy = STRATEGY_LABELS.get(query.strategy, query.strategy)
-        uncertainty = "—" if np.isnan(score) else f"{score:.3f}"
-        st.markdown(f"**Uncertainty** {uncertainty} &nbsp;·&nbsp; **Strategy** {strategy}")
+        if query.kind == "test":
+            st.markdown("**Role** held-out test set")
+        elif query.kind == "cold_start":
+            st.markdown("**Picked for** coverage (cold start)")
+        else:
+            strategy = STRATEGY_LABELS.get(query.strategy, query.strategy)
+            uncertainty = "—" if np.isnan(score) else f"{score:.3f}"
+            st.markdown(f"**Uncertainty** {uncertainty} &nbsp;·&nbsp; **Strategy** {strategy}")
         n_test = int(s.is_test.sum())
         st.info(why_chosen(query, proba, s.n_unlabeled, n_test), icon=":material/help:")
     _buttons(project, row)

@@ -12,7 +12,7 @@ from al_core.tabular import TooManyClassesError, frame_to_dataset, read_frame
 from al_core.textfile import read_source
 from al_ui.messages import STRATEGY_LABELS, show_error
 from al_ui.sidebar import sidebar_panel
-from al_ui.state import current_project, folder_label, set_project
+from al_ui.state import DEFAULT_PROJECT, PROJECT_KEY, current_project, folder_label, set_project
 
 MAX_UPLOAD_MB = 200
 NO_LABEL = "(no label column: I will label)"
@@ -29,7 +29,7 @@ def _open_section() -> None:
     if not names:
         st.caption("No projects yet.")
         return
-    current = st.session_state.get("project_name", "tutorial")
+    current = st.session_state.get(PROJECT_KEY, DEFAULT_PROJECT)
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     choice = c1.selectbox(
         "Project", names, index=names.index(current) if current in names else 0, key="open_name"
