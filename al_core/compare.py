@@ -77,6 +77,7 @@ class Comparison:
     dataset: str
     seeds: list[int]
     budget: int
+    n_classes: int
     curves: dict[str, Curve]
     full_accuracy: float
     target: float
@@ -176,6 +177,7 @@ def compare(
     return Comparison(
         dataset=dataset.name,
         seeds=seed_list,
+        n_classes=dataset.n_classes,
         budget=budget,
         curves=curves,
         full_accuracy=full_accuracy,

@@ -29,9 +29,10 @@ from .errors import (
     PoolExhaustedError,
 )
 from .history import HistoryPoint
-from .models import fit_model, full_proba, make_model, predict_proba_fast
+from .models import fit_model, full_proba, make_model
+from .scoring import rank_pool, scores_of
 from .splits import check_fraction, random_test_rows, reference_split
-from .strategies import SCORERS, check_strategy, select_top_k
+from .strategies import check_strategy, select_top_k
 
 TEST, LEARN, DONE = "test", "learn", "done"
 """Session phases: labeling the test set, active learning, budget or pool used up."""
@@ -136,7 +137,10 @@ class LabelingSession:
         self.model: ClassifierMixin | None = None
         self.fit_error: str | None = None
         self._actions: list[_Action] = []
-        self._scores: np.ndarray | None = None
+        self._rank: np.ndarray | None = None  # see scoring.rank_pool
+        self._rank_exact = False
+        self._version = 0  # bumped on every change to labels
+        self._derived_version = -1
         self._last_fit_ms = 0.0
         self._last_query_ms = 0.0
         self._cold_scores: dict[int, float] = {}
@@ -164,23 +168,39 @@ class LabelingSession:
         self._refresh(rescore=True, point={})
 
     # ----------------------------------------------------------------- derived state
+    def _derived(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """(train_mask, unlabeled_mask, train_ids, n_unlabeled), derived from ``labels``.
+
+        Derived again after every change (``_version``), so a step over a large pool
+        pays for the mask passes once, not once per property read.
+        """
+        if self._derived_version != self._version:
+            known = self.labels != MISSING_LABEL
+            train = known & ~self.is_test
+            unlabeled = ~known & ~self.is_test
+            train.flags.writeable = unlabeled.flags.writeable = False
+            count = int(np.count_nonzero(unlabeled))
+            self._derived_cache = (train, unlabeled, np.flatnonzero(train), count)
+            self._derived_version = self._version
+        return self._derived_cache
+
     @property
     def train_mask(self) -> np.ndarray:
-        """Rows whose labels train the model, shape (n_samples,)."""
-        return (self.labels != MISSING_LABEL) & ~self.is_test
+        """Rows whose labels train the model, shape (n_samples,); read-only."""
+        return self._derived()[0]
 
     @property
     def unlabeled_mask(self) -> np.ndarray:
-        """Rows that may still be queried for training, shape (n_samples,)."""
-        return (self.labels == MISSING_LABEL) & ~self.is_test
+        """Rows that may still be queried for training, shape (n_samples,); read-only."""
+        return self._derived()[1]
 
     @property
     def n_labeled(self) -> int:
-        return int(np.count_nonzero(self.train_mask))
+        return int(self._derived()[2].size)
 
     @property
     def n_unlabeled(self) -> int:
-        return int(np.count_nonzero(self.unlabeled_mask))
+        return self._derived()[3]
 
     @property
     def n_queried(self) -> int:
@@ -225,32 +245,38 @@ class LabelingSession:
             If fewer than k rows are left to offer.
         """
         k = self.config.batch_size if k is None else int(k)
-        excluded = np.zeros(self.labels.shape[0], dtype=bool)
-        excluded[np.asarray(list(exclude), dtype=np.int64)] = True
-        excluded |= self.skipped
+        held = np.union1d(np.asarray(list(exclude), dtype=np.int64), np.flatnonzero(self.skipped))
         if self.phase == TEST:
             ids = self.test_ids_pending
-            ids = ids[~excluded[ids]][:k]
+            ids = ids[~np.isin(ids, held)][:k]
             if ids.size < k:
                 raise PoolExhaustedError(f"asked for {k} test rows, {ids.size} are free")
             return Query(ids, np.full(ids.size, np.nan), "test", self.config.strategy, -1)
-        candidates = np.flatnonzero(self.unlabeled_mask & ~excluded)
-        if candidates.size < k:
+        held = held[self.unlabeled_mask[held]]
+        free = self.n_unlabeled - held.size
+        if free < k:
+            skipped = int(np.count_nonzero(self.skipped & self.unlabeled_mask))
             raise PoolExhaustedError(
-                f"asked for {k} rows but {candidates.size} are free to query "
-                f"({int(np.count_nonzero(self.skipped & self.unlabeled_mask))} are skipped)"
+                f"asked for {k} rows but {free} are free to query ({skipped} are skipped)"
             )
         rng = self._step_rng()
         if self.model is None:
+            candidates = np.setdiff1d(np.flatnonzero(self.unlabeled_mask), held)
             center, scale = self._standardization()
             ids, scores = diverse_rows(
-                self.dataset.X, candidates, np.flatnonzero(self.train_mask), k, center, scale, rng
+                self.dataset.X, candidates, self._derived()[2], k, center, scale, rng
             )
             self._cold_scores = dict(zip(ids.tolist(), scores.tolist(), strict=True))
             return Query(ids, scores, "cold_start", self.config.strategy, -1)
-        pick = select_top_k(self._scores[candidates], k, rng)
-        ids = candidates[pick]
-        return Query(ids, self._scores[ids], "strategy", self.config.strategy, self.model_version)
+        rank = self._rank
+        saved = rank[held]
+        rank[held] = -np.inf  # held rows out of this query only
+        try:
+            ids = select_top_k(rank, k, rng)
+        finally:
+            rank[held] = saved
+        scores = rank[ids] if self._rank_exact else self._scores_of(ids)
+        return Query(ids, scores, "strategy", self.config.strategy, self.model_version)
 
     def label(
         self, row_id: int, label: int, rescore: bool = True, score: float | None = None
@@ -305,6 +331,7 @@ class LabelingSession:
         scores = [float(x) for x in scores]
         kind = "cold_start" if self.model is None else "strategy"
         self.labels[ids] = labs
+        self._version += 1
         self.skipped[ids] = False
         self._actions.append(_Action("label", tuple(ids.tolist())))
         if is_test.all():
@@ -326,6 +353,7 @@ class LabelingSession:
             raise NothingToUndoError(f"row {row_id} has no label")
         test_was_complete = self.phase != TEST
         self.labels[row_id] = MISSING_LABEL
+        self._version += 1
         if self.is_test[row_id]:
             if test_was_complete:
                 self.history.clear()
@@ -394,14 +422,25 @@ class LabelingSession:
     def rescore(self) -> None:
         """Score the pool under the current model (after labels given with rescore=False)."""
         t0 = time.perf_counter()
-        self._scores = self._score_pool() if self.model is not None else None
+        if self.model is None:
+            self._rank = None
+        else:
+            blocked = np.concatenate([self._derived()[2], self.test_order])
+            self._rank, self._rank_exact = rank_pool(
+                self.model,
+                self.dataset.X,
+                self.config.strategy,
+                blocked,
+                self.config.chunk_rows,
+                self._step_rng(),
+            )
         self._last_query_ms = (time.perf_counter() - t0) * 1e3
 
     # ---------------------------------------------------------------------- internals
     def _refresh(self, rescore: bool, point: dict | None) -> HistoryPoint | None:
         """Refit, rescore and (with ``point``) append a history point built from it."""
         if self.phase == TEST:
-            self.model, self._scores = None, None
+            self.model, self._rank = None, None
             return None
         self._fit()
         if rescore:
@@ -422,7 +461,7 @@ class LabelingSession:
         return made
 
     def _fit(self) -> None:
-        train = np.flatnonzero(self.train_mask)
+        train = self._derived()[2]
         y = self.labels[train]
         self.fit_error = None
         t0 = time.perf_counter()
@@ -435,37 +474,18 @@ class LabelingSession:
                 self.model, self.fit_error = None, str(exc)
         self._last_fit_ms = (time.perf_counter() - t0) * 1e3
 
-    def _score_pool(self) -> np.ndarray:
-        X = self.dataset.X
-        mask = self.unlabeled_mask
-        scores = np.full(X.shape[0], np.nan)
-        scorer = SCORERS[self.config.strategy]
-        if scorer is None:
-            ids = np.flatnonzero(mask)
-            scores[ids] = self._step_rng().random(ids.size)
-            return scores
-        step = self.config.chunk_rows
-        for start in range(0, X.shape[0], step):
-            part = mask[start : start + step]
-            count = np.count_nonzero(part)
-            if count == 0:
-                continue
-            if count * 2 >= part.size:
-                # Mostly unlabeled: scoring the contiguous block beats gathering rows.
-                s = scorer(predict_proba_fast(self.model, X[start : start + step]))
-                scores[start : start + step] = np.where(part, s, np.nan)
-            else:
-                ids = start + np.flatnonzero(part)
-                scores[ids] = scorer(predict_proba_fast(self.model, X[ids]))
-        return scores
-
     def score_of(self, row_id: int) -> float:
         """A row's score under the current model (NaN where none applies)."""
         if self.model is None:
             return self._cold_scores.get(row_id, float("nan"))
-        if self._scores is None:
+        if self._rank is None or not np.isfinite(self._rank[row_id]):
             return float("nan")
-        return float(self._scores[row_id])
+        if self._rank_exact:
+            return float(self._rank[row_id])
+        return float(self._scores_of([row_id])[0])
+
+    def _scores_of(self, ids) -> np.ndarray:
+        return scores_of(self.model, self.dataset.X, ids, self.config.strategy)
 
     def _step_rng(self) -> np.random.Generator:
         # Seeded by the state, so a replayed session breaks ties the same way.

@@ -108,13 +108,18 @@ def select_top_k(scores: np.ndarray, k: int = 1, random_state: RandomState = Non
     if k > n:
         raise PoolExhaustedError(f"asked for {k} rows but only {n} are left to query")
     rng = as_generator(random_state)
-    scores = np.where(np.isnan(scores), -np.inf, scores)
+    if k == 1 and not np.isnan(top := scores.max()):
+        # The common case, in two passes instead of a partition of the whole pool.
+        ties = np.flatnonzero(scores == top)
+        return ties[[int(rng.integers(ties.size))]] if ties.size > 1 else ties
+    if np.isnan(scores).any():
+        scores = np.where(np.isnan(scores), -np.inf, scores)
     if k == n:
         chosen = np.arange(n)
     else:
-        part = np.argpartition(-scores, k - 1)[:k]
+        part = np.argpartition(scores, n - k)[n - k :]
         threshold = scores[part].min()
-        above = np.flatnonzero(scores > threshold)
+        above = part[scores[part] > threshold]
         ties = np.flatnonzero(scores == threshold)
         need = k - above.size
         if ties.size > need:

@@ -121,7 +121,8 @@ def probability_figure(class_names: list[str], proba: np.ndarray, height: int = 
         height=max(120, height + 28 * len(class_names)),
         margin={"l": 8, "r": 8, "t": 8, "b": 8},
         xaxis={"range": [0, 1], "title": "probability"},
-        yaxis={"autorange": "reversed"},
+        # Category axis: class names such as "0".."9" must not become a numeric scale.
+        yaxis={"autorange": "reversed", "type": "category", "dtick": 1},
     )
     return fig
 

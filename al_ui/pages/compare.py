@@ -94,6 +94,11 @@ def page() -> None:
         "is 98% of that. Bands: mean ± sd over seeds. *Labels to reach 98%* counts from when "
         "the mean curve stays above the line."
     )
+    if result.n_classes == 2:
+        st.caption(
+            "With two classes, least confidence, margin and entropy rank rows identically, "
+            "so their curves lie on top of each other."
+        )
     st.dataframe(_summary_table(result), hide_index=True, key="compare_table")
 
 

@@ -161,7 +161,10 @@ def _card(project: Project, query) -> None:
             st.plotly_chart(
                 digit_figure(data.images[row]), key="digit", config={"staticPlot": True}
             )
-        _feature_table(project, row)
+            with st.expander(f"Feature values ({data.n_features})"):
+                _feature_table(project, row)
+        else:
+            _feature_table(project, row)
     with right:
         st.markdown("**Model's probabilities**")
         if np.isnan(proba).any():

@@ -1,0 +1,87 @@
+"""Scoring a pool for the next query: one ranking key per row, chunk by chunk.
+
+The pool is read once per retrain, in chunks of ``chunk_rows`` so that temporaries
+stay small whatever its size. For a two-class plain logistic regression the key is
+``-|decision|``: least confidence, margin and entropy are all decreasing functions of
+``|decision|`` there, so it ranks rows exactly as they do, at the cost of one
+matrix-vector product; the strategy's own score is then computed for the few rows
+shown. Every other model goes through ``predict_proba`` and the strategy's scorer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+
+from .models import predict_proba_fast
+from .strategies import SCORERS
+
+
+def _binary_linear(model: ClassifierMixin) -> bool:
+    return (
+        type(model) is LogisticRegression and hasattr(model, "coef_") and model.coef_.shape[0] == 1
+    )
+
+
+def rank_pool(
+    model: ClassifierMixin,
+    X: np.ndarray,
+    strategy: str,
+    blocked: np.ndarray,
+    chunk_rows: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, bool]:
+    """A ranking key for every row: higher means ask sooner.
+
+    Parameters
+    ----------
+    model : fitted classifier
+    X : ndarray of shape (n_samples, n_features)
+    strategy : str
+        A registered strategy name.
+    blocked : ndarray of int
+        Rows that may never be queried (labeled, test set); their key is ``-inf``.
+    chunk_rows : int
+    rng : Generator
+        Draws the keys of the ``random`` strategy.
+
+    Returns
+    -------
+    rank : ndarray of shape (n_samples,), float64
+    exact : bool
+        True when ``rank`` holds the strategy's scores themselves; otherwise use
+        ``scores_of`` for the rows shown.
+    """
+    n = X.shape[0]
+    scorer = SCORERS[strategy]
+    if scorer is None:
+        rank, exact = rng.random(n), False
+    elif _binary_linear(model):
+        rank = np.empty(n)
+        w = model.coef_[0].astype(X.dtype, copy=False)
+        b = X.dtype.type(model.intercept_[0])
+        for start in range(0, n, chunk_rows):
+            d = X[start : start + chunk_rows] @ w
+            d += b
+            np.abs(d, out=d)
+            np.negative(d, out=rank[start : start + chunk_rows], casting="unsafe")
+        exact = False
+    else:
+        rank = np.empty(n)
+        for start in range(0, n, chunk_rows):
+            rank[start : start + chunk_rows] = scorer(
+                predict_proba_fast(model, X[start : start + chunk_rows])
+            )
+        exact = True
+    rank[blocked] = -np.inf
+    return rank, exact
+
+
+def scores_of(model: ClassifierMixin, X: np.ndarray, ids: np.ndarray, strategy: str) -> np.ndarray:
+    """The strategy's uncertainty scores of some rows, shape (len(ids),); NaN for random."""
+    scorer = SCORERS[strategy]
+    ids = np.asarray(ids, dtype=np.int64)
+    if scorer is None:
+        return np.full(ids.size, np.nan)
+    return scorer(predict_proba_fast(model, X[ids]))

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): ``python -m benchmarks [engine|save|all]``; see RESULTS.md."""

@@ -1,0 +1,170 @@
+"""One active-learning step, ours against the tutorial's loop and the memory floor.
+
+A step = record one label, refit logistic regression on 100-200 labeled rows, score the
+remaining pool, pick the next query. Methods run interleaved, step by step, in one
+process so that machine noise hits them alike.
+
+- ``ours``: ``LabelingSession`` (float64 and float32 pools).
+- ``tutorial``: the reference loop as written (vstack onto the labeled arrays,
+  ``predict_proba`` over the whole pool, ``list(set)`` of unlabeled indices, argmax).
+- ``floor``: fitting the same model on the same labeled rows, plus reading the pool
+  once from memory (its bytes divided by a read bandwidth measured here).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+
+from al_core import MISSING_LABEL, Dataset, LabelingSession, SessionConfig
+
+from .timing import summarize
+
+SIZES = [(1_000, 2), (10_000, 2), (100_000, 2), (1_000_000, 2), (100_000, 10)]
+N_FEATURES, N_INITIAL, N_TEST, STEPS = 20, 100, 500, 40
+
+
+def make_pool(n: int, n_classes: int, seed: int = 0):
+    X, y = make_classification(
+        n_samples=n,
+        n_features=N_FEATURES,
+        n_informative=10,
+        n_classes=n_classes,
+        n_clusters_per_class=1,
+        random_state=seed,
+    )
+    return np.ascontiguousarray(X), y.astype(np.int64)
+
+
+def read_bandwidth(X: np.ndarray, repeats: int = 5) -> float:
+    """Bytes per second of one sequential pass over X (a sum touches every byte)."""
+    best = np.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        X.sum()
+        best = min(best, time.perf_counter() - t0)
+    return X.nbytes / best
+
+
+def our_session(X, y, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    known = np.full(len(y), MISSING_LABEL)
+    start = rng.choice(len(y), N_INITIAL, replace=False)
+    known[start] = y[start]
+    data = Dataset(
+        "bench",
+        np.ascontiguousarray(X, dtype=dtype),
+        tuple(f"f{i}" for i in range(X.shape[1])),
+        tuple(str(c) for c in np.unique(y)),
+        y=known,
+    )
+    s = LabelingSession(data, SessionConfig(budget=None, n_test_to_label=N_TEST, seed=seed))
+    pending = s.test_ids_pending
+    s.label_many(pending, y[pending])  # the test set, labeled at once
+    return s
+
+
+class Tutorial:
+    """The reference loop, state kept as the tutorial keeps it."""
+
+    def __init__(self, X, y, labeled_ids):
+        self.X_lab, self.y_lab = X[labeled_ids], y[labeled_ids]
+        self.X_unl, self.y_unl = X, y
+        self.remaining = set(range(len(X))) - set(labeled_ids.tolist())
+        self.model = LogisticRegression(max_iter=2000).fit(self.X_lab, self.y_lab)
+
+    def step(self) -> dict:
+        t0 = time.perf_counter()
+        proba = self.model.predict_proba(self.X_unl)
+        scores = 1 - proba.max(axis=1)
+        t1 = time.perf_counter()
+        order = list(self.remaining)
+        pick = order[int(np.argmax(scores[order]))]
+        t2 = time.perf_counter()
+        self.X_lab = np.vstack([self.X_lab, self.X_unl[pick : pick + 1]])
+        self.y_lab = np.hstack([self.y_lab, self.y_unl[pick : pick + 1]])
+        self.remaining.remove(pick)
+        t3 = time.perf_counter()
+        self.model = LogisticRegression(max_iter=2000).fit(self.X_lab, self.y_lab)
+        t4 = time.perf_counter()
+        return {
+            "total": t4 - t0,
+            "fit": t4 - t3,
+            "score": t1 - t0,
+            "select": t2 - t1,
+            "book": t3 - t2,
+        }
+
+
+def our_step(s: LabelingSession, y) -> dict:
+    t0 = time.perf_counter()
+    q = s.query()
+    t1 = time.perf_counter()
+    point = s.label(int(q.ids[0]), int(y[q.ids[0]]))
+    total = time.perf_counter() - t0
+    fit, score = point.fit_ms / 1e3, point.query_ms / 1e3
+    return {
+        "total": total,
+        "fit": fit,
+        "score": score,
+        "select": t1 - t0,
+        "book": total - fit - score - (t1 - t0),
+    }
+
+
+def run_size(n: int, n_classes: int) -> dict:
+    X, y = make_pool(n, n_classes)
+    bandwidth = read_bandwidth(X)
+    ours64 = our_session(X, y, np.float64)
+    ours32 = our_session(X, y, np.float32)
+    tutorial = Tutorial(X, y, np.flatnonzero(ours64.train_mask))
+    samples = {"ours_float64": [], "ours_float32": [], "tutorial": [], "floor": []}
+    for _ in range(STEPS):
+        samples["ours_float64"].append(our_step(ours64, y))
+        samples["ours_float32"].append(our_step(ours32, y))
+        samples["tutorial"].append(tutorial.step())
+        train = np.flatnonzero(ours64.train_mask)
+        t0 = time.perf_counter()
+        LogisticRegression(max_iter=2000).fit(X[train], y[train])
+        fit = time.perf_counter() - t0
+        samples["floor"].append(
+            {
+                "total": fit + X.nbytes / bandwidth,
+                "fit": fit,
+                "score": X.nbytes / bandwidth,
+                "select": 0.0,
+                "book": 0.0,
+            }
+        )
+    out = {"n": n, "n_classes": n_classes, "pool_mb": X.nbytes / 1e6, "read_gb_s": bandwidth / 1e9}
+    for name, steps in samples.items():
+        out[name] = {
+            part: summarize([s[part] for s in steps])
+            for part in ("total", "fit", "score", "select", "book")
+        }
+    return out
+
+
+def run() -> list[dict]:
+    return [run_size(n, c) for n, c in SIZES]
+
+
+def table(results: list[dict]) -> str:
+    lines = [
+        "| pool | method | p50 ms | p90 ms | vs ours | fit | score | select | bookkeeping |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        ours = r["ours_float64"]["total"]["p50_ms"]
+        pool = f"{r['n']:,} x {N_FEATURES}, {r['n_classes']} classes"
+        for name in ("ours_float64", "ours_float32", "tutorial", "floor"):
+            m = r[name]
+            parts = " | ".join(f"{m[p]['p50_ms']:.1f}" for p in ("fit", "score", "select", "book"))
+            lines.append(
+                f"| {pool} | {name} | {m['total']['p50_ms']:.1f} | {m['total']['p90_ms']:.1f} | "
+                f"{m['total']['p50_ms'] / ours:.2f}x | {parts} |"
+            )
+    return "\n".join(lines)

@@ -1,0 +1,104 @@
+"""Regenerate the README's screenshots: ``.venv/bin/python docs/screenshots.py``.
+
+Starts the app on a free port with a scratch projects folder, drives it in Debian's
+headless Chromium and writes PNGs next to this file.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from playwright.sync_api import sync_playwright
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from al_core import load_builtin  # noqa: E402
+from al_core.project import Project  # noqa: E402
+from al_core.sources import DataSource  # noqa: E402
+from tests.browser.harness import (  # noqa: E402
+    Server,
+    enter_name,
+    launch,
+    sample_id,
+    wait_for_new_sample,
+    wait_ready,
+)
+
+
+def shoot(page, name: str) -> None:
+    wait_ready(page)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(HERE / name), full_page=True)
+    print("wrote", HERE / name)
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp()) / "projects"
+    Project.create("digits", DataSource("builtin", "digits"), folder=folder).close()
+    server = Server(folder).start()
+    truth = load_builtin("tutorial").y
+    digits = load_builtin("digits").y
+    try:
+        with sync_playwright() as p:
+            browser = launch(p)
+            page = browser.new_page(viewport={"width": 1400, "height": 1250})
+            page.goto(server.url)
+            enter_name(page, "Ada")
+            row = sample_id(page)
+            for _ in range(8):
+                page.keyboard.press(str(int(truth[row]) + 1))
+                row = wait_for_new_sample(page, row)
+            shoot(page, "label-tutorial.png")
+
+            page.goto(f"{server.url}/?project=digits&annotator=Ada")
+            row = sample_id(page)
+            wait_ready(page)
+            for _ in range(6):
+                page.keyboard.press(str((int(digits[row]) + 1) % 10))
+                row = wait_for_new_sample(page, row)
+            shoot(page, "label-digits.png")
+
+            page.goto(f"{server.url}/setup?project=tutorial&annotator=Ada")
+            wait_ready(page)
+            page.get_by_role("tab", name="Upload a file").click()
+            rng = np.random.default_rng(0)
+            frame = pd.DataFrame(
+                {
+                    "customer_id": [f"C{i:05d}" for i in range(300)],
+                    "tenure_months": rng.integers(1, 72, 300),
+                    "monthly_spend": rng.normal(60, 20, 300).round(2),
+                    "plan": rng.choice(["basic", "plus", "pro"], 300),
+                    "notes": [None] * 300,
+                }
+            )
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+                {
+                    "name": "customers.csv",
+                    "mimeType": "text/csv",
+                    "buffer": frame.to_csv(index=False).encode(),
+                }
+            )
+            wait_ready(page)
+            page.get_by_label("Class names, separated by commas").fill("stays, churns")
+            page.keyboard.press("Enter")
+            page.set_viewport_size({"width": 1400, "height": 2000})
+            shoot(page, "setup.png")
+            page.set_viewport_size({"width": 1400, "height": 1250})
+
+            page.goto(f"{server.url}/compare?project=tutorial&annotator=Ada")
+            wait_ready(page)
+            page.get_by_role("button", name="Run comparison").click()
+            page.get_by_text("98% of full-pool accuracy").first.wait_for(timeout=300_000)
+            shoot(page, "compare.png")
+            browser.close()
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
