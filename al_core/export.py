@@ -40,8 +40,7 @@ def labels_frame(project: Project, with_values: bool = True) -> pd.DataFrame:
                 "label": data.class_names[s.labels[i]],
                 "annotator": event.annotator if event else "(dataset)",
                 "labeled_at": event.ts if event else None,
-                "conflict": bool(others)
-                or (event is not None and event.seq not in project._applied),
+                "conflict": bool(others),
                 "other_labels": "; ".join(
                     f"{data.class_names[e.label]} by {e.annotator}" for e in others
                 ),

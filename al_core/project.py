@@ -9,9 +9,9 @@ each query is *leased* to one annotator for ``lease_seconds``; nobody else is sh
 leased row. Every write first applies the events others committed since, under the
 file's write lock, so all processes see one order of events.
 
-Conflict rule: when a row gets a second label, the second is saved as its own event and
-reported as a conflict; the **earliest label that has not been undone** is the one that
-trains the model. Undoing it promotes the next one.
+Conflict rule (see ``eventlog``): when a row gets a second label, the second is saved
+as its own event and reported as a conflict; the **earliest label that has not been
+undone** is the one that trains the model. Undoing it promotes the next one.
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ import json
 import os
 import threading
 import time
-from dataclasses import asdict, astuple, dataclass, replace
+from dataclasses import asdict, astuple, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from .datasets import Dataset
+from . import leases
+from .datasets import MISSING_LABEL, Dataset
 from .errors import (
     ConfigError,
     DataMismatchError,
@@ -34,47 +35,12 @@ from .errors import (
     ProjectError,
     ProjectExistsError,
 )
-from .history import HistoryPoint
+from .eventlog import Event, EventLog, Saved
 from .session import LabelingSession, Query, SessionConfig
 from .sources import DataSource, content_hash, dataset_hash
 from .store import SCHEMA_VERSION, SUFFIX, Store, project_path, projects_dir
 
 DEFAULT_LEASE_SECONDS = 600.0
-
-
-@dataclass(frozen=True)
-class Event:
-    """One row of the event log."""
-
-    seq: int | None
-    kind: str  # label | skip | revisit | undo
-    row_id: int | None
-    label: int | None
-    annotator: str
-    ts: str
-    model_version: int | None
-    strategy: str | None
-    score: float | None
-    target: int | None  # the event an undo takes back
-
-
-@dataclass(frozen=True)
-class Saved:
-    """What a write produced, returned once it is durable.
-
-    Attributes
-    ----------
-    seq : int
-        The event's number in the log.
-    conflict : bool
-        The row already had a label; this one is kept but does not train the model.
-    point : HistoryPoint or None
-        The learning-curve point the label produced, if any.
-    """
-
-    seq: int
-    conflict: bool = False
-    point: HistoryPoint | None = None
 
 
 def _now() -> str:
@@ -91,11 +57,7 @@ class Project:
         self.source = DataSource.from_dict(meta["source"])
         self.lease_seconds = float(meta.get("lease_seconds", DEFAULT_LEASE_SECONDS))
         self.session = LabelingSession(dataset, config)
-        self.events: list[Event] = []
-        self._by_seq: dict[int, Event] = {}
-        self._active: dict[int, list[Event]] = {}  # row -> label events not undone, in order
-        self._undone: set[int] = set()
-        self._applied: set[int] = set()  # label events whose label is in the session
+        self.log = EventLog(self.session)
         self._lock = threading.RLock()
         self.refresh()
 
@@ -230,64 +192,38 @@ class Project:
         with self._lock:
             return self._catch_up(self.store.read)
 
+    @property
+    def events(self) -> list[Event]:
+        """Every event applied so far, in log order."""
+        return self.log.events
+
     def _catch_up(self, read) -> bool:
-        last = self.events[-1].seq if self.events else 0
+        last = self.log.last_seq
         rows = read(
             "SELECT seq, kind, row_id, label, annotator, ts, model_version, strategy, score, "
             "target FROM events WHERE seq > ? ORDER BY seq",
             (last,),
         )
         for row in rows:
-            self._apply(Event(*row))
+            self.log.apply(Event(*row))
         if rows:
             self.session.rescore()
         return bool(rows)
 
     def conflicts(self) -> dict[int, list[Event]]:
-        """Per row, the labels that were saved but do not train the model.
-
-        A row is in conflict when it got a label after it already had one (from another
-        annotator, or from the dataset itself) and neither was undone.
-        """
-        out: dict[int, list[Event]] = {}
-        for row, events in self._active.items():
-            extra = [e for e in events if e.seq not in self._applied]
-            if extra:
-                out[row] = extra
-        return out
+        """Per row, the labels that were saved but do not train the model (see eventlog)."""
+        return self.log.conflicts()
 
     def label_event(self, row_id: int) -> Event | None:
         """The label event whose label trains the model for a row (None: dataset's own)."""
-        for e in self._active.get(int(row_id), []):
-            if e.seq in self._applied:
-                return e
-        return None
+        return self.log.label_event(row_id)
 
     def baseline(self, seeds: int = 10):
-        """The random-sampling band for this project's chart, computed once and stored.
+        """The random-sampling band of this project's chart (see ``baseline``)."""
+        from .baseline import stored_baseline
 
-        Returns None when the data has no ground truth (no oracle to simulate with).
-        Otherwise a ``Curve`` of ``seeds`` random runs from this project's own split and
-        starting set, over its budget (100 queries when it has none).
-        """
-        from .compare import Curve, random_baseline
-
-        if not self.dataset.fully_labeled:
-            return None
-        stored = self.store.read("SELECT value FROM meta WHERE key = 'baseline'")
-        if stored:
-            d = json.loads(stored[0][0])
-            return Curve("random", np.asarray(d["n_labeled"]), np.asarray(d["accuracy"], float))
-        config = self.session.config
-        queries = min(config.budget or 100, self.session.n_unlabeled)
-        curve = random_baseline(self.dataset, config, queries, seeds)
-        payload = {"n_labeled": curve.n_labeled.tolist(), "accuracy": curve.accuracy.tolist()}
-        with self._lock, self.store.write() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('baseline', ?)",
-                (json.dumps(payload),),
-            )
-        return curve
+        with self._lock:
+            return stored_baseline(self, seeds)
 
     # -------------------------------------------------------------------- writing
     def next_for(self, annotator: str, k: int | None = None) -> Query:
@@ -303,38 +239,38 @@ class Project:
         with self._lock, self.store.write() as conn:
             self._catch_up(lambda sql, p: conn.execute(sql, p).fetchall())
             now = time.time()
-            conn.execute("DELETE FROM leases WHERE expires < ?", (now,))
-            leases = conn.execute(
-                "SELECT row_id, annotator, model_version, score FROM leases ORDER BY rank"
-            ).fetchall()
+            until = now + self.lease_seconds
+            held = leases.live(conn, now)
             s = self.session
-            free = s.labels == -1
-            mine = [r for r in leases if r[1] == annotator and free[r[0]] and not s.skipped[r[0]]]
-            if mine:
-                mine = mine[:k]
-                ids = np.array([r[0] for r in mine], dtype=np.int64)
-                conn.execute(
-                    f"UPDATE leases SET expires = ? WHERE row_id IN ({','.join('?' * ids.size)})",
-                    (now + self.lease_seconds, *ids.tolist()),
-                )
-                scores = np.array([np.nan if r[3] is None else r[3] for r in mine])
+            mine = [
+                lease
+                for lease in held
+                if lease.annotator == annotator
+                and s.labels[lease.row_id] == MISSING_LABEL
+                and not s.skipped[lease.row_id]
+            ][:k]
+            if mine:  # a reload, or rows handed back by undo: show the same rows again
+                ids = np.array([lease.row_id for lease in mine], dtype=np.int64)
+                leases.renew(conn, ids.tolist(), until)
+                scores = np.array([np.nan if m.score is None else m.score for m in mine])
                 kind = (
                     "test"
                     if s.is_test[ids[0]]
                     else ("cold_start" if s.model is None else "strategy")
                 )
-                version = -1 if mine[0][2] is None else int(mine[0][2])
+                version = -1 if mine[0].model_version is None else mine[0].model_version
                 return Query(ids, scores, kind, s.config.strategy, version)
-            taken = [r[0] for r in leases if r[1] != annotator]
-            conn.execute("DELETE FROM leases WHERE annotator = ?", (annotator,))
-            query = s.query(k, exclude=taken)
-            conn.executemany(
-                "INSERT INTO leases (row_id, annotator, expires, model_version, score, rank) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (int(r), annotator, now + self.lease_seconds, query.model_version, _num(sc), i)
-                    for i, (r, sc) in enumerate(zip(query.ids, query.scores, strict=True))
-                ],
+            leases.release_annotator(conn, annotator)
+            query = s.query(
+                k, exclude=[lease.row_id for lease in held if lease.annotator != annotator]
+            )
+            leases.grant(
+                conn,
+                annotator,
+                query.ids.tolist(),
+                [_num(x) for x in query.scores],
+                query.model_version,
+                until,
             )
             return query
 
@@ -360,10 +296,10 @@ class Project:
                 self._catch_up(lambda sql, p: conn.execute(sql, p).fetchall())
                 shown = self._shown_as(conn, row_id)
                 event = self._insert(conn, "label", row_id, label, annotator, *shown)
-                conn.execute("DELETE FROM leases WHERE row_id = ?", (row_id,))
+                leases.release_row(conn, row_id)
             conflict = bool(s.labels[row_id] != -1)
             before = len(s.history)
-            self._apply(event)
+            self.log.apply(event)
             s.rescore()
             point = s.history[-1] if len(s.history) > before else None
             return Saved(event.seq, conflict, point)
@@ -388,38 +324,24 @@ class Project:
         with self._lock:
             with self.store.write() as conn:
                 self._catch_up(lambda sql, p: conn.execute(sql, p).fetchall())
-                target = next(
-                    (
-                        e
-                        for e in reversed(self.events)
-                        if e.annotator == annotator
-                        and e.kind in ("label", "skip")
-                        and e.seq not in self._undone
-                    ),
-                    None,
-                )
+                target = self.log.last_undoable(annotator)
                 if target is None:
                     raise NothingToUndoError(f"{annotator} has nothing to undo")
                 event = self._insert(
                     conn, "undo", target.row_id, None, annotator, None, None, target.seq
                 )
                 # The row taken back is what the annotator sees next, so they can redo it.
-                conn.execute(
-                    "DELETE FROM leases WHERE annotator = ? OR row_id = ?",
-                    (annotator, target.row_id),
+                leases.release_annotator(conn, annotator)
+                leases.grant(
+                    conn,
+                    annotator,
+                    [target.row_id],
+                    [target.score],
+                    target.model_version,
+                    time.time() + self.lease_seconds,
+                    first_rank=-1,
                 )
-                conn.execute(
-                    "INSERT INTO leases (row_id, annotator, expires, model_version, score, rank) "
-                    "VALUES (?, ?, ?, ?, ?, -1)",
-                    (
-                        target.row_id,
-                        annotator,
-                        time.time() + self.lease_seconds,
-                        target.model_version,
-                        target.score,
-                    ),
-                )
-            self._apply(event)
+            self.log.apply(event)
             self.session.rescore()
             return target
 
@@ -433,16 +355,14 @@ class Project:
                 shown = (None, None)
                 if kind == "skip":
                     shown = self._shown_as(conn, row_id)
-                    conn.execute("DELETE FROM leases WHERE row_id = ?", (row_id,))
+                    leases.release_row(conn, row_id)
                 event = self._insert(conn, kind, row_id, None, annotator, *shown)
-            self._apply(event)
+            self.log.apply(event)
             return Saved(event.seq)
 
     def _shown_as(self, conn, row_id: int) -> tuple[int, float | None]:
         """Model version and score the row was shown with (its lease), else current ones."""
-        lease = conn.execute(
-            "SELECT model_version, score FROM leases WHERE row_id = ?", (row_id,)
-        ).fetchone()
+        lease = leases.shown_as(conn, row_id)
         if lease is not None:
             return lease
         return self.session.model_version, _num(self.session.score_of(row_id))
@@ -469,43 +389,6 @@ class Project:
         )
         return replace(event, seq=cur.lastrowid)
 
-    # ------------------------------------------------------------------- replaying
-    def _apply(self, e: Event) -> None:
-        """Apply one committed event to the in-memory state (live and replay alike)."""
-        self.events.append(e)
-        self._by_seq[e.seq] = e
-        s = self.session
-        if e.kind == "label":
-            self._active.setdefault(e.row_id, []).append(e)
-            if s.labels[e.row_id] == -1:  # else a conflict: saved, shown, not trained on
-                s.label(e.row_id, e.label, rescore=False, score=_nan(e.score))
-                self._applied.add(e.seq)
-        elif e.kind == "skip":
-            if s.labels[e.row_id] == -1:
-                s.skip(e.row_id)
-        elif e.kind == "revisit":
-            s.revisit(e.row_id)
-        elif e.kind == "undo":
-            self._undo(self._by_seq[e.target])
-
-    def _undo(self, target: Event) -> None:
-        self._undone.add(target.seq)
-        s = self.session
-        if target.kind == "skip":
-            s.revisit(target.row_id)
-            return
-        active = self._active[target.row_id]
-        active.remove(target)
-        if target.seq in self._applied:
-            self._applied.discard(target.seq)
-            s.unlabel(target.row_id, rescore=False)
-            if active:  # the next label of that row now trains the model
-                nxt = active[0]
-                s.label(target.row_id, nxt.label, rescore=False, score=_nan(nxt.score))
-                self._applied.add(nxt.seq)
-        if not active:
-            del self._active[target.row_id]
-
 
 def _check_annotator(name: str) -> str:
     name = (name or "").strip()
@@ -516,7 +399,3 @@ def _check_annotator(name: str) -> str:
 
 def _num(x) -> float | None:
     return None if x is None or (isinstance(x, float) and np.isnan(x)) else float(x)
-
-
-def _nan(x) -> float:
-    return float("nan") if x is None else float(x)

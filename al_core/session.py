@@ -4,9 +4,8 @@
 for a person or a simulated oracle: ask ``query()``, give ``label()``, and the model is
 refit, the test set evaluated and the pool rescored before the call returns.
 
-``labels`` is the only record of who is labeled: ``MISSING_LABEL`` marks unknown rows,
-and every mask (labeled, unlabeled, test rows still to label) is derived from it and
-from the fixed ``is_test`` split.
+``labels`` is the only record of who is labeled (see ``labelstate``); every mask is
+derived from it and from the fixed ``is_test`` split.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 
 from .coldstart import diverse_rows
+from .config import DONE, LEARN, TEST, Query, SessionConfig
 from .datasets import MISSING_LABEL, Dataset
 from .errors import (
     AlreadyLabeledError,
@@ -29,69 +29,11 @@ from .errors import (
     PoolExhaustedError,
 )
 from .history import HistoryPoint
+from .labelstate import LabelState
 from .models import fit_model, full_proba, make_model
 from .scoring import rank_pool, scores_of
-from .splits import check_fraction, random_test_rows, reference_split
-from .strategies import check_strategy, select_top_k
-
-TEST, LEARN, DONE = "test", "learn", "done"
-"""Session phases: labeling the test set, active learning, budget or pool used up."""
-
-
-@dataclass(frozen=True)
-class SessionConfig:
-    """Settings of a session; the defaults are the tutorial's."""
-
-    strategy: str = "least_confidence"
-    model: str = "logistic_regression"
-    seed: int = 42
-    test_size: float = 0.10
-    initial_fraction: float = 0.10
-    batch_size: int = 1
-    budget: int | None = 20
-    n_test_to_label: int = 50
-    chunk_rows: int = 65_536
-    query_seed: int | None = None
-    """Seeds tie-breaks, random picks and cold starts; None: use ``seed``. Setting it
-    alone varies the queries while keeping the split (random baselines)."""
-
-    def __post_init__(self) -> None:
-        check_strategy(self.strategy)
-        make_model(self.model, self.seed)  # raises ConfigError on an unknown name
-        check_fraction("test_size", self.test_size)
-        check_fraction("initial_fraction", self.initial_fraction)
-        if self.batch_size < 1:
-            raise ConfigError(f"batch_size must be at least 1, got {self.batch_size}")
-        if self.budget is not None and self.budget < 1:
-            raise ConfigError(f"budget must be at least 1, got {self.budget}")
-        if self.n_test_to_label < 1:
-            raise ConfigError(f"n_test_to_label must be at least 1, got {self.n_test_to_label}")
-        if self.chunk_rows < 1:
-            raise ConfigError("chunk_rows must be at least 1")
-
-
-@dataclass(frozen=True)
-class Query:
-    """Rows proposed for labeling, most useful first.
-
-    Attributes
-    ----------
-    ids : ndarray of shape (k,)
-        Row ids (positions in the dataset).
-    scores : ndarray of shape (k,)
-        Uncertainty under ``strategy``; for a cold start the distance to the nearest
-        labeled row; NaN for random and test-set rows.
-    kind : {"test", "cold_start", "strategy"}
-    strategy : str
-    model_version : int
-        Number of training labels of the model that scored the rows (-1: no model).
-    """
-
-    ids: np.ndarray
-    scores: np.ndarray
-    kind: str
-    strategy: str
-    model_version: int
+from .splits import random_test_rows, reference_split
+from .strategies import select_top_k
 
 
 @dataclass
@@ -100,7 +42,7 @@ class _Action:
     ids: tuple[int, ...]
 
 
-class LabelingSession:
+class LabelingSession(LabelState):
     """Pool-based active learning over one dataset.
 
     Parameters
@@ -130,17 +72,13 @@ class LabelingSession:
             estimator if estimator is not None else make_model(self.config.model, self.config.seed)
         )
         n = dataset.n_samples
-        self.labels = np.full(n, MISSING_LABEL, dtype=np.int64)
-        self.is_test = np.zeros(n, dtype=bool)
-        self.skipped = np.zeros(n, dtype=bool)
+        super().__init__(n, self.config.budget)
         self.history: list[HistoryPoint] = []
         self.model: ClassifierMixin | None = None
         self.fit_error: str | None = None
         self._actions: list[_Action] = []
         self._rank: np.ndarray | None = None  # see scoring.rank_pool
         self._rank_exact = False
-        self._version = 0  # bumped on every change to labels
-        self._derived_version = -1
         self._last_fit_ms = 0.0
         self._last_query_ms = 0.0
         self._cold_scores: dict[int, float] = {}
@@ -166,65 +104,6 @@ class LabelingSession:
         self.is_test[self.test_order] = True
         self._center = self._scale = None
         self._refresh(rescore=True, point={})
-
-    # ----------------------------------------------------------------- derived state
-    def _derived(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        """(train_mask, unlabeled_mask, train_ids, n_unlabeled), derived from ``labels``.
-
-        Derived again after every change (``_version``), so a step over a large pool
-        pays for the mask passes once, not once per property read.
-        """
-        if self._derived_version != self._version:
-            known = self.labels != MISSING_LABEL
-            train = known & ~self.is_test
-            unlabeled = ~known & ~self.is_test
-            train.flags.writeable = unlabeled.flags.writeable = False
-            count = int(np.count_nonzero(unlabeled))
-            self._derived_cache = (train, unlabeled, np.flatnonzero(train), count)
-            self._derived_version = self._version
-        return self._derived_cache
-
-    @property
-    def train_mask(self) -> np.ndarray:
-        """Rows whose labels train the model, shape (n_samples,); read-only."""
-        return self._derived()[0]
-
-    @property
-    def unlabeled_mask(self) -> np.ndarray:
-        """Rows that may still be queried for training, shape (n_samples,); read-only."""
-        return self._derived()[1]
-
-    @property
-    def n_labeled(self) -> int:
-        return int(self._derived()[2].size)
-
-    @property
-    def n_unlabeled(self) -> int:
-        return self._derived()[3]
-
-    @property
-    def n_queried(self) -> int:
-        """Training labels given since the start (the budget counts these)."""
-        return self.n_labeled - int(self.initial_ids.size)
-
-    @property
-    def test_ids_pending(self) -> np.ndarray:
-        """Test rows still to label, in the order they are shown."""
-        return self.test_order[self.labels[self.test_order] == MISSING_LABEL]
-
-    @property
-    def budget_left(self) -> int | None:
-        if self.config.budget is None:
-            return None
-        return max(self.config.budget - self.n_queried, 0)
-
-    @property
-    def phase(self) -> str:
-        if self.test_ids_pending.size:
-            return TEST
-        if self.n_unlabeled == 0 or self.budget_left == 0:
-            return DONE
-        return LEARN
 
     @property
     def model_version(self) -> int:
@@ -376,10 +255,6 @@ class LabelingSession:
             self.skipped[:] = False
         else:
             self.skipped[int(row_id)] = False
-
-    @property
-    def skipped_ids(self) -> np.ndarray:
-        return np.flatnonzero(self.skipped & (self.labels == MISSING_LABEL))
 
     def undo(self) -> tuple[str, tuple[int, ...]]:
         """Take back the last label or skip; returns what was undone."""

@@ -98,8 +98,13 @@ def test_fast_probabilities_equal_predict_proba_exactly(dataset, dtype):
 
 @pytest.mark.parametrize("strategy", ["least_confidence", "margin", "entropy"])
 @pytest.mark.parametrize("chunk_rows", [7, 65_536])
-def test_chunked_session_selects_what_the_strategy_selects_on_predict_proba(strategy, chunk_rows):
-    data = load_builtin("digits")
+@pytest.mark.parametrize("dataset", ["tutorial", "breast_cancer", "digits"])
+def test_chunked_session_selects_what_the_strategy_selects_on_predict_proba(
+    strategy, chunk_rows, dataset
+):
+    # Binary logistic regression ranks by |decision| (scoring.rank_pool); multiclass
+    # goes through predict_proba. Both must pick the strategy's own rows.
+    data = load_builtin(dataset)
     session = LabelingSession(
         data, SessionConfig(strategy=strategy, batch_size=10, chunk_rows=chunk_rows)
     )

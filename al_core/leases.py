@@ -1,0 +1,68 @@
+"""Leases: which rows are being shown to whom, so that nobody else is shown them.
+
+A lease keeps a row for one annotator until it is labeled, skipped or the lease runs
+out. It also remembers the model version and score the row was shown with, which the
+label event records. Every function runs inside the caller's write transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Lease:
+    row_id: int
+    annotator: str
+    model_version: int | None
+    score: float | None
+
+
+def live(conn: sqlite3.Connection, now: float) -> list[Lease]:
+    """Drop the leases that ran out; the rest, in the order they were granted."""
+    conn.execute("DELETE FROM leases WHERE expires < ?", (now,))
+    rows = conn.execute(
+        "SELECT row_id, annotator, model_version, score FROM leases ORDER BY rank"
+    ).fetchall()
+    return [Lease(*r) for r in rows]
+
+
+def renew(conn: sqlite3.Connection, row_ids: list[int], until: float) -> None:
+    marks = ",".join("?" * len(row_ids))
+    conn.execute(f"UPDATE leases SET expires = ? WHERE row_id IN ({marks})", (until, *row_ids))
+
+
+def grant(
+    conn: sqlite3.Connection,
+    annotator: str,
+    row_ids: list[int],
+    scores: list[float | None],
+    model_version: int,
+    until: float,
+    first_rank: int = 0,
+) -> None:
+    """Lease rows to one annotator (replacing any lease on them)."""
+    conn.executemany(
+        "INSERT OR REPLACE INTO leases (row_id, annotator, expires, model_version, score, rank) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (row, annotator, until, model_version, score, first_rank + i)
+            for i, (row, score) in enumerate(zip(row_ids, scores, strict=True))
+        ],
+    )
+
+
+def release_annotator(conn: sqlite3.Connection, annotator: str) -> None:
+    conn.execute("DELETE FROM leases WHERE annotator = ?", (annotator,))
+
+
+def release_row(conn: sqlite3.Connection, row_id: int) -> None:
+    conn.execute("DELETE FROM leases WHERE row_id = ?", (row_id,))
+
+
+def shown_as(conn: sqlite3.Connection, row_id: int) -> tuple[int | None, float | None] | None:
+    """(model_version, score) the row's lease was granted with, if it has one."""
+    return conn.execute(
+        "SELECT model_version, score FROM leases WHERE row_id = ?", (row_id,)
+    ).fetchone()
