@@ -273,3 +273,22 @@ def test_csv_cells_that_spreadsheets_would_run_are_neutralized(cell):
     out = neutralize_formulas(pd.DataFrame({"a": [cell, "plain"], "n": [-1.5, 2.0]}))
     assert out.a.tolist() == ["'" + cell, "plain"]
     assert out.n.tolist() == [-1.5, 2.0]  # numbers stay numbers
+
+
+def test_a_full_disk_refuses_the_label_and_keeps_the_old_ones(tmp_path):
+    p = new(tmp_path)
+    first = int(p.next_for("ann").ids[0])
+    p.label("ann", first, 0)
+    row = int(p.next_for("ann").ids[0])
+    # SQLite reports a database that may not grow exactly as it reports a full disk.
+    (pages,) = p.store.conn.execute("PRAGMA page_count").fetchone()
+    p.store.conn.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(StorageError, match="full"):
+        for _ in range(200):  # fill the last free page, then one more label fails
+            row = int(p.next_for("ann").ids[0])
+            p.label("ann", row, 1)
+    assert p.session.labels[row] == -1
+    saved = [e.row_id for e in p.events if e.kind == "label"]
+    again = Project.open("p", folder=tmp_path)
+    assert [e.row_id for e in again.events if e.kind == "label"] == saved
+    assert again.session.labels[first] == 0
