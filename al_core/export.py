@@ -50,6 +50,10 @@ def labels_frame(project: Project, with_values: bool = True) -> pd.DataFrame:
         rows,
         columns=["row_id", "role", "label", "annotator", "labeled_at", "conflict", "other_labels"],
     )
+    # Newest first; the dataset's own labels (no time) after the people's.
+    frame = frame.sort_values(
+        ["labeled_at", "row_id"], ascending=[False, True], na_position="last", kind="stable"
+    ).reset_index(drop=True)
     if with_values and len(frame):
         values = (
             data.raw

@@ -105,9 +105,8 @@ def _end_state(project: Project) -> None:
     c1, c2, c3 = st.columns(3)
     c1.metric("Final test accuracy", "—" if s.accuracy is None else f"{s.accuracy:.3f}")
     if first is not None and s.accuracy is not None:
-        c2.metric(
-            "Started at", f"{first.accuracy:.3f}", delta=f"{s.accuracy - first.accuracy:+.3f}"
-        )
+        gain = s.accuracy - first.accuracy
+        c2.metric("Started at", f"{first.accuracy:.3f}", delta=f"{gain:+.3f}" if gain else None)
     c3.metric("Labels used", f"{s.n_labeled}")
     st.write(
         "Download the labels on the **Data** page, or raise the budget by creating a new "
