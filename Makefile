@@ -37,8 +37,18 @@ format: $(STAMP)
 test: $(STAMP) chromium lint
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+MODAL_VENV := .venv-modal
+MODAL_STAMP := $(MODAL_VENV)/.installed
+
+$(MODAL_STAMP): benchmarks/requirements-modal.txt requirements.txt
+	$(PYTHON) -m venv $(MODAL_VENV)
+	$(MODAL_VENV)/bin/pip install --quiet --upgrade pip
+	$(MODAL_VENV)/bin/pip install --quiet -r benchmarks/requirements-modal.txt
+	touch $(MODAL_STAMP)
+
+bench: $(STAMP) $(MODAL_STAMP) chromium
+	$(BIN)/python -m benchmarks all results.json
+	$(MODAL_VENV)/bin/python -m benchmarks engine results-modal.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(MODAL_VENV) .pytest_cache .ruff_cache

@@ -129,6 +129,30 @@ def _tutorial(seed: int, dtype) -> Dataset:
     )
 
 
+def _synthetic(n_samples: int):
+    """A large two-class pool (20 features) for trying the app and the engine at scale."""
+
+    def load(seed: int, dtype) -> Dataset:
+        X, y = skdatasets.make_classification(
+            n_samples=n_samples,
+            n_features=20,
+            n_informative=10,
+            n_classes=2,
+            n_clusters_per_class=1,
+            flip_y=0.05,
+            random_state=seed,
+        )
+        return Dataset(
+            name=f"synthetic_{n_samples}",
+            X=np.ascontiguousarray(X, dtype=dtype),
+            feature_names=tuple(f"x{i}" for i in range(X.shape[1])),
+            class_names=("class 0", "class 1"),
+            y=y.astype(np.int64),
+        )
+
+    return load
+
+
 def _digits(seed: int, dtype) -> Dataset:
     bunch = skdatasets.load_digits()
     return _from_bunch("digits", bunch, dtype, images=np.asarray(bunch.images))
@@ -142,6 +166,9 @@ BUILTINS: dict[str, Callable[[int, type], Dataset]] = {
         "breast_cancer", skdatasets.load_breast_cancer(), dtype
     ),
     "digits": _digits,
+    "synthetic_10k": _synthetic(10_000),
+    "synthetic_100k": _synthetic(100_000),
+    "synthetic_1m": _synthetic(1_000_000),
 }
 """Name-to-loader registry of the bundled datasets (none downloads anything)."""
 

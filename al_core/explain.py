@@ -17,7 +17,7 @@ MIN_ROWS = 2
 
 
 def feature_context(
-    dataset: Dataset, labels: np.ndarray, train_mask: np.ndarray, row_id: int
+    dataset: Dataset, labels: np.ndarray, train_ids: np.ndarray, row_id: int
 ) -> pd.DataFrame:
     """One row per feature: value, z-score per class, and their spread.
 
@@ -26,7 +26,7 @@ def feature_context(
     dataset : Dataset
     labels : ndarray of shape (n_samples,)
         Class indices, ``MISSING_LABEL`` where unknown.
-    train_mask : ndarray of shape (n_samples,)
+    train_ids : ndarray of int
         Rows whose labels may be compared against (the test set is left out).
     row_id : int
 
@@ -43,7 +43,7 @@ def feature_context(
     )
     zs = []
     for c, name in enumerate(dataset.class_names):
-        rows = np.flatnonzero(train_mask & (labels == c))
+        rows = train_ids[labels[train_ids] == c]
         if rows.size < MIN_ROWS:
             continue
         block = dataset.X[rows].astype(np.float64)

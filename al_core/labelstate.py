@@ -47,7 +47,9 @@ class LabelState:
             unlabeled = ~known & ~self.is_test
             train.flags.writeable = unlabeled.flags.writeable = False
             count = int(np.count_nonzero(unlabeled))
-            self._derived_cache = (train, unlabeled, np.flatnonzero(train), count)
+            train_ids = np.flatnonzero(train)
+            train_ids.flags.writeable = False
+            self._derived_cache = (train, unlabeled, train_ids, count)
             self._derived_version = self._version
         return self._derived_cache
 
@@ -60,6 +62,11 @@ class LabelState:
     def unlabeled_mask(self) -> np.ndarray:
         """Rows that may still be queried for training, shape (n_samples,); read-only."""
         return self._derived()[1]
+
+    @property
+    def train_ids(self) -> np.ndarray:
+        """Ids of the rows whose labels train the model, ascending; read-only."""
+        return self._derived()[2]
 
     @property
     def n_labeled(self) -> int:

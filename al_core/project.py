@@ -218,12 +218,24 @@ class Project:
         """The label event whose label trains the model for a row (None: dataset's own)."""
         return self.log.label_event(row_id)
 
-    def baseline(self, seeds: int = 10):
-        """The random-sampling band of this project's chart (see ``baseline``)."""
-        from .baseline import stored_baseline
+    def baseline(self, seeds: int = 10, compute: bool = True):
+        """The random-sampling band of this project's chart, a ``Curve`` (see ``baseline``).
 
+        None when the data has no ground truth (nothing to simulate with), or when it
+        has not been computed yet and ``compute`` is False. Computing takes seconds on a
+        large pool and does not hold up labeling.
+        """
+        from .baseline import compute_baseline, read_baseline, write_baseline
+
+        if not self.dataset.fully_labeled:
+            return None
         with self._lock:
-            return stored_baseline(self, seeds)
+            curve = read_baseline(self)
+        if curve is None and compute:
+            curve = compute_baseline(self, seeds)
+            with self._lock:
+                write_baseline(self, curve)
+        return curve
 
     # -------------------------------------------------------------------- writing
     def next_for(self, annotator: str, k: int | None = None) -> Query:

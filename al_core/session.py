@@ -143,7 +143,7 @@ class LabelingSession(LabelState):
             candidates = np.setdiff1d(np.flatnonzero(self.unlabeled_mask), held)
             center, scale = self._standardization()
             ids, scores = diverse_rows(
-                self.dataset.X, candidates, self._derived()[2], k, center, scale, rng
+                self.dataset.X, candidates, self.train_ids, k, center, scale, rng
             )
             self._cold_scores = dict(zip(ids.tolist(), scores.tolist(), strict=True))
             return Query(ids, scores, "cold_start", self.config.strategy, -1)
@@ -300,7 +300,7 @@ class LabelingSession(LabelState):
         if self.model is None:
             self._rank = None
         else:
-            blocked = np.concatenate([self._derived()[2], self.test_order])
+            blocked = np.concatenate([self.train_ids, self.test_order])
             self._rank, self._rank_exact = rank_pool(
                 self.model,
                 self.dataset.X,
@@ -336,7 +336,7 @@ class LabelingSession(LabelState):
         return made
 
     def _fit(self) -> None:
-        train = self._derived()[2]
+        train = self.train_ids
         y = self.labels[train]
         self.fit_error = None
         t0 = time.perf_counter()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -11,9 +13,29 @@ from .charts import learning_curve_figure
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _figure(_project: Project, path: str, n_events: int, n_history: int) -> go.Figure:
+def _figure(
+    _project: Project, path: str, n_events: int, n_history: int, with_band: bool
+) -> go.Figure:
     # Keyed on the project's event count: the figure is rebuilt only after a change.
-    return learning_curve_figure(_project.session.history, _project.baseline())
+    band = _project.baseline(compute=False) if with_band else None
+    return learning_curve_figure(_project.session.history, band)
+
+
+@st.cache_resource
+def _baseline_jobs() -> dict[str, threading.Thread]:
+    return {}
+
+
+def _baseline_ready(project: Project) -> bool:
+    """Whether the random band is stored; if not, compute it in the background, once."""
+    if project.baseline(compute=False) is not None:
+        return True
+    jobs = _baseline_jobs()
+    key = str(project.store.path)
+    if key not in jobs or not jobs[key].is_alive():
+        jobs[key] = threading.Thread(target=project.baseline, daemon=True, name=f"band {key}")
+        jobs[key].start()
+    return False
 
 
 def sidebar_panel(project: Project) -> None:
@@ -33,7 +55,12 @@ def sidebar_panel(project: Project) -> None:
         if acc is None:
             st.caption("The chart starts once the test set is labeled and two classes are known.")
         else:
-            fig = _figure(project, str(project.store.path), len(project.events), len(s.history))
+            band = project.dataset.fully_labeled and _baseline_ready(project)
+            fig = _figure(
+                project, str(project.store.path), len(project.events), len(s.history), band
+            )
             st.plotly_chart(fig, key="learning_curve", config={"displayModeBar": False})
-            if project.dataset.fully_labeled:
+            if band:
                 st.caption("Grey band: random sampling from the same start, mean ± sd of 10 runs.")
+            elif project.dataset.fully_labeled:
+                st.caption("Computing the random-sampling band (10 simulated runs)…")

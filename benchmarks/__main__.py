@@ -1,6 +1,9 @@
-"""Run the benchmarks and print their tables: ``python -m benchmarks [save|engine|all]``.
+"""Run the benchmarks and print their tables.
 
-Writes ``benchmarks/results.json`` (machine-readable) next to the printed tables.
+    python -m benchmarks [save|engine|click|all] [OUTPUT.json]
+
+Writes the numbers (machine-readable) to ``benchmarks/OUTPUT.json``, default
+``results.json``.
 """
 
 from __future__ import annotations
@@ -17,8 +20,11 @@ from .timing import machine
 
 def main(argv: list[str]) -> int:
     what = argv[0] if argv else "all"
+    out_name = argv[1] if len(argv) > 1 else "results.json"
     threadpool_limits(1)
-    results = {"machine": machine()}
+    import sklearn
+
+    results = {"machine": {**machine(), "scikit-learn": sklearn.__version__}}
     if what in ("save", "all"):
         results["save"] = save.run()
         print("## Saving labels\n")
@@ -29,7 +35,13 @@ def main(argv: list[str]) -> int:
         results["engine"] = engine.run()
         print("\n## Engine step\n")
         print(engine.table(results["engine"]))
-    out = Path(__file__).with_name("results.json")
+    if what in ("click", "all"):
+        from . import click
+
+        results["click"] = click.run()
+        print("\n## Key press to next sample\n")
+        print(click.table(results["click"]))
+    out = Path(__file__).parent / out_name
     out.write_text(json.dumps(results, indent=1))
     print(f"\nwrote {out}")
     return 0

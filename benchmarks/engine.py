@@ -7,6 +7,10 @@ process so that machine noise hits them alike.
 - ``ours``: ``LabelingSession`` (float64 and float32 pools).
 - ``tutorial``: the reference loop as written (vstack onto the labeled arrays,
   ``predict_proba`` over the whole pool, ``list(set)`` of unlabeled indices, argmax).
+- ``modal``: modAL's ``ActiveLearner`` with ``uncertainty_sampling``, used as its
+  documentation shows (``query`` the pool, ``teach`` the row, ``np.delete`` it from the
+  pool). Only where modAL imports: it fails with scikit-learn >= 1.8, so ``make bench``
+  runs this table a second time in ``.venv-modal`` (scikit-learn 1.5.2).
 - ``floor``: fitting the same model on the same labeled rows, plus reading the pool
   once from memory (its bytes divided by a read bandwidth measured here).
 """
@@ -99,6 +103,47 @@ class Tutorial:
         }
 
 
+class ModAL:
+    """modAL's pool-based loop, as in its documentation."""
+
+    def __init__(self, X, y, labeled_ids):
+        from modAL.models import ActiveLearner
+        from modAL.uncertainty import uncertainty_sampling
+
+        rest = np.ones(len(X), dtype=bool)
+        rest[labeled_ids] = False
+        self.X_pool, self.y_pool = X[rest], y[rest]
+        self.learner = ActiveLearner(
+            estimator=LogisticRegression(max_iter=2000),
+            query_strategy=uncertainty_sampling,
+            X_training=X[labeled_ids],
+            y_training=y[labeled_ids],
+        )
+
+    def step(self) -> dict:
+        t0 = time.perf_counter()
+        idx, _ = self.learner.query(self.X_pool)
+        t1 = time.perf_counter()
+        self.learner.teach(self.X_pool[idx], self.y_pool[idx])
+        t2 = time.perf_counter()
+        self.X_pool = np.delete(self.X_pool, idx, axis=0)
+        self.y_pool = np.delete(self.y_pool, idx)
+        t3 = time.perf_counter()
+        # teach = vstack onto the training set + refit; query = score + argpartition.
+        return {"total": t3 - t0, "fit": t2 - t1, "score": t1 - t0, "select": 0.0, "book": t3 - t2}
+
+
+def modal_available() -> bool:
+    try:
+        from modAL.models import ActiveLearner  # noqa: F401
+        from sklearn.utils.validation import check_X_y
+
+        check_X_y(np.zeros((2, 1)), np.zeros(2), force_all_finite=True)
+    except (ImportError, TypeError):
+        return False
+    return True
+
+
 def our_step(s: LabelingSession, y) -> dict:
     t0 = time.perf_counter()
     q = s.query()
@@ -120,12 +165,18 @@ def run_size(n: int, n_classes: int) -> dict:
     bandwidth = read_bandwidth(X)
     ours64 = our_session(X, y, np.float64)
     ours32 = our_session(X, y, np.float32)
-    tutorial = Tutorial(X, y, np.flatnonzero(ours64.train_mask))
+    start = np.flatnonzero(ours64.train_mask)
+    tutorial = Tutorial(X, y, start)
+    modal = ModAL(X, y, start) if modal_available() else None
     samples = {"ours_float64": [], "ours_float32": [], "tutorial": [], "floor": []}
+    if modal is not None:
+        samples["modal"] = []
     for _ in range(STEPS):
         samples["ours_float64"].append(our_step(ours64, y))
         samples["ours_float32"].append(our_step(ours32, y))
         samples["tutorial"].append(tutorial.step())
+        if modal is not None:
+            samples["modal"].append(modal.step())
         train = np.flatnonzero(ours64.train_mask)
         t0 = time.perf_counter()
         LogisticRegression(max_iter=2000).fit(X[train], y[train])
@@ -160,7 +211,9 @@ def table(results: list[dict]) -> str:
     for r in results:
         ours = r["ours_float64"]["total"]["p50_ms"]
         pool = f"{r['n']:,} x {N_FEATURES}, {r['n_classes']} classes"
-        for name in ("ours_float64", "ours_float32", "tutorial", "floor"):
+        for name in ("ours_float64", "ours_float32", "tutorial", "modal", "floor"):
+            if name not in r:
+                continue
             m = r[name]
             parts = " | ".join(f"{m[p]['p50_ms']:.1f}" for p in ("fit", "score", "select", "book"))
             lines.append(

@@ -292,3 +292,22 @@ def test_a_full_disk_refuses_the_label_and_keeps_the_old_ones(tmp_path):
     again = Project.open("p", folder=tmp_path)
     assert [e.row_id for e in again.events if e.kind == "label"] == saved
     assert again.session.labels[first] == 0
+
+
+def test_the_random_band_is_computed_once_and_stored(tmp_path):
+    p = new(tmp_path)
+    assert p.baseline(compute=False) is None
+    curve = p.baseline(seeds=3)
+    assert curve.accuracy.shape == (3, 101) and curve.n_labeled[0] == 90
+    again = Project.open("p", folder=tmp_path).baseline(compute=False)
+    assert np.array_equal(again.accuracy, curve.accuracy)
+
+
+def test_data_without_ground_truth_has_no_random_band(tmp_path):
+    frame = pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) % 7})
+    source = DataSource("file", "x.csv", class_names=("p", "q"))
+    content = frame.to_csv(index=False).encode()
+    p = Project.create(
+        "f", source, SessionConfig(n_test_to_label=5), folder=tmp_path, content=content
+    )
+    assert p.baseline() is None

@@ -41,11 +41,9 @@ def page() -> None:
     )
     with st.form("compare_form"):
         c1, c2 = st.columns(2)
+        names = [n for n in BUILTINS if not n.startswith("synthetic")]  # keep demos quick
         dataset = c1.selectbox(
-            "Dataset",
-            list(BUILTINS),
-            index=list(BUILTINS).index("breast_cancer"),
-            key="cmp_dataset",
+            "Dataset", names, index=names.index("breast_cancer"), key="cmp_dataset"
         )
         strategies = c2.multiselect(
             "Strategies",

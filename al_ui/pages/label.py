@@ -13,7 +13,7 @@ import streamlit as st
 from al_core import DONE, TEST, ALError
 from al_core.explain import feature_context
 from al_core.project import Project
-from al_ui.charts import digit_figure, probability_figure
+from al_ui.charts import digit_figure
 from al_ui.messages import STRATEGY_LABELS, show_error, why_chosen
 from al_ui.sidebar import sidebar_panel
 from al_ui.state import annotator, current_project, set_annotator
@@ -117,7 +117,7 @@ def _end_state(project: Project) -> None:
 
 def _feature_table(project: Project, row: int) -> None:
     s = project.session
-    frame = feature_context(project.dataset, s.labels, s.train_mask, row)
+    frame = feature_context(project.dataset, s.labels, s.train_ids, row)
     z_cols = [c for c in frame.columns if c.startswith("z: ")]
     if frame["spread"].isna().all():
         frame = frame.drop(columns="spread")
@@ -169,11 +169,7 @@ def _card(project: Project, query) -> None:
         if np.isnan(proba).any():
             st.caption("No model yet.")
         else:
-            st.plotly_chart(
-                probability_figure(list(data.class_names), proba),
-                key="proba",
-                config={"displayModeBar": False},
-            )
+            _probabilities(list(data.class_names), proba)
         score = float(query.scores[0])
         if query.kind == "test":
             st.markdown("**Role** held-out test set")
@@ -186,6 +182,14 @@ def _card(project: Project, query) -> None:
         n_test = int(s.is_test.sum())
         st.info(why_chosen(query, proba, s.n_unlabeled, n_test), icon=":material/help:")
     _buttons(project, row)
+
+
+def _probabilities(names: list[str], proba: np.ndarray) -> None:
+    # Native bars, not a chart: they redraw in a fraction of the time on every label.
+    top = int(np.argmax(proba))
+    for i, (name, p) in enumerate(zip(names, proba, strict=True)):
+        text = f"**{name}** {p:.2f}" if i == top else f"{name} {p:.2f}"
+        st.progress(float(np.clip(p, 0.0, 1.0)), text=text)
 
 
 def _buttons(project: Project, row: int) -> None:
@@ -243,7 +247,13 @@ def labeling() -> None:
     except ALError as exc:
         show_error(exc)
         return
+    _labeling_body(project)
+    # Drawn after the card: the chart is the heaviest thing on the page to redraw, and
+    # the next sample should not wait for it.
     sidebar_panel(project)
+
+
+def _labeling_body(project: Project) -> None:
     st.markdown(f"#### Labeling *{project.name}* as {annotator()}")
     flash = st.session_state.pop(FLASH, None)
     if flash and flash[0] == "toast":

@@ -66,10 +66,11 @@ def _settings(prefix: str, has_oracle: bool, needs_test: bool) -> dict:
         )
         initial = st.number_input(
             "Initially labeled fraction of the pool",
-            0.001,
+            0.0001,
             0.9,
             0.10,
             step=0.05,
+            format="%.4f",
             key=f"{prefix}_initial",
         )
     elif needs_test:
@@ -106,6 +107,16 @@ def _create(name: str, source: DataSource, settings: dict, content: bytes | None
 
 def _builtin_section() -> None:
     dataset = st.selectbox("Dataset", list(BUILTINS), key="builtin_dataset")
+    if dataset.startswith("synthetic"):
+        st.caption(
+            "A large generated pool for trying the app at scale: choose a small initially "
+            "labeled fraction (e.g. 0.0002), or every label refits on a huge training set."
+        )
+    if dataset.startswith("synthetic"):
+        st.caption(
+            "A large generated pool for trying the app at scale: choose a small initially "
+            "labeled fraction (e.g. 0.0002), or every label refits on a huge training set."
+        )
     name = st.text_input("Project name", value=f"{dataset} project", key="builtin_name")
     settings = _settings("builtin", has_oracle=True, needs_test=False)
     if st.button("Create project", key="create_builtin", type="primary"):

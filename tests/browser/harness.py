@@ -37,10 +37,16 @@ def free_port() -> int:
 
 
 class Server:
-    """``streamlit run app.py`` on 127.0.0.1 with its own projects folder."""
+    """``streamlit run app.py`` (or another script) on 127.0.0.1 with its own projects folder."""
 
-    def __init__(self, projects: Path, port: int | None = None, log: Path | None = None):
-        self.projects, self.port = Path(projects), port or free_port()
+    def __init__(
+        self,
+        projects: Path,
+        port: int | None = None,
+        log: Path | None = None,
+        script: Path = ROOT / "app.py",
+    ):
+        self.projects, self.port, self.script = Path(projects), port or free_port(), script
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log or self.projects / f"server-{self.port}.log"
         self.proc: subprocess.Popen | None = None
@@ -52,7 +58,7 @@ class Server:
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "app.py"),
+            str(self.script),
             "--server.port",
             str(self.port),
             "--server.address",
