@@ -8,10 +8,21 @@ Treat the arrays as read-only outside the session's own methods.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .config import DONE, LEARN, TEST
 from .datasets import MISSING_LABEL
+
+
+class _Derived(NamedTuple):
+    train_mask: np.ndarray
+    unlabeled_mask: np.ndarray
+    train_ids: np.ndarray
+    n_unlabeled: int
+    test_labels: np.ndarray  # labels[test_order]
+    n_test_pending: int
 
 
 class LabelState:
@@ -35,46 +46,62 @@ class LabelState:
         self._derived_version = -1
 
     # ----------------------------------------------------------------- derived state
-    def _derived(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        """(train_mask, unlabeled_mask, train_ids, n_unlabeled), derived from ``labels``.
+    def _derived(self) -> _Derived:
+        """Masks, ids and counts derived from ``labels``.
 
         Derived again after every change (``_version``), so a step over a large pool
-        pays for the mask passes once, not once per property read.
+        pays for each pass over it once, not once per property read.
         """
         if self._derived_version != self._version:
             known = self.labels != MISSING_LABEL
             train = known & ~self.is_test
             unlabeled = ~known & ~self.is_test
-            train.flags.writeable = unlabeled.flags.writeable = False
-            count = int(np.count_nonzero(unlabeled))
             train_ids = np.flatnonzero(train)
-            train_ids.flags.writeable = False
-            self._derived_cache = (train, unlabeled, train_ids, count)
+            test_labels = self.labels[self.test_order]
+            for arr in (train, unlabeled, train_ids, test_labels):
+                arr.flags.writeable = False
+            self._derived_cache = _Derived(
+                train_mask=train,
+                unlabeled_mask=unlabeled,
+                train_ids=train_ids,
+                n_unlabeled=int(np.count_nonzero(unlabeled)),
+                test_labels=test_labels,
+                n_test_pending=int(np.count_nonzero(test_labels == MISSING_LABEL)),
+            )
             self._derived_version = self._version
         return self._derived_cache
 
     @property
     def train_mask(self) -> np.ndarray:
         """Rows whose labels train the model, shape (n_samples,); read-only."""
-        return self._derived()[0]
+        return self._derived().train_mask
 
     @property
     def unlabeled_mask(self) -> np.ndarray:
         """Rows that may still be queried for training, shape (n_samples,); read-only."""
-        return self._derived()[1]
+        return self._derived().unlabeled_mask
 
     @property
     def train_ids(self) -> np.ndarray:
         """Ids of the rows whose labels train the model, ascending; read-only."""
-        return self._derived()[2]
+        return self._derived().train_ids
 
     @property
     def n_labeled(self) -> int:
-        return int(self._derived()[2].size)
+        return int(self._derived().train_ids.size)
 
     @property
     def n_unlabeled(self) -> int:
-        return self._derived()[3]
+        return self._derived().n_unlabeled
+
+    @property
+    def n_test(self) -> int:
+        """Size of the held-out test set."""
+        return int(self.test_order.size)
+
+    @property
+    def n_test_labeled(self) -> int:
+        return self.n_test - self._derived().n_test_pending
 
     @property
     def n_queried(self) -> int:
@@ -84,7 +111,10 @@ class LabelState:
     @property
     def test_ids_pending(self) -> np.ndarray:
         """Test rows still to label, in the order they are shown."""
-        return self.test_order[self.labels[self.test_order] == MISSING_LABEL]
+        d = self._derived()
+        if d.n_test_pending == 0:
+            return self.test_order[:0]
+        return self.test_order[d.test_labels == MISSING_LABEL]
 
     @property
     def budget_left(self) -> int | None:
@@ -94,7 +124,7 @@ class LabelState:
 
     @property
     def phase(self) -> str:
-        if self.test_ids_pending.size:
+        if self._derived().n_test_pending:
             return TEST
         if self.n_unlabeled == 0 or self.budget_left == 0:
             return DONE

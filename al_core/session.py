@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.metrics import accuracy_score
 
 from .coldstart import diverse_rows
 from .config import DONE, LEARN, TEST, Query, SessionConfig
@@ -82,6 +81,7 @@ class LabelingSession(LabelState):
         self._last_fit_ms = 0.0
         self._last_query_ms = 0.0
         self._cold_scores: dict[int, float] = {}
+        self._X_test: np.ndarray | None = None
 
         if dataset.fully_labeled:
             split = reference_split(
@@ -277,12 +277,15 @@ class LabelingSession(LabelState):
             If no model could be fitted yet or the test set is not fully labeled.
         """
         if self.phase == TEST:
-            raise NotEnoughLabelsError(f"{self.test_ids_pending.size} test rows still need a label")
+            raise NotEnoughLabelsError(
+                f"{self.n_test - self.n_test_labeled} test rows still need a label"
+            )
         if self.model is None:
             raise NotEnoughLabelsError("a model needs labels of at least two classes")
-        test = self.test_order
-        pred = self.model.predict(self.dataset.X[test])
-        return float(accuracy_score(self.labels[test], pred))
+        if self._X_test is None:  # the test rows never change: one contiguous copy
+            self._X_test = np.ascontiguousarray(self.dataset.X[self.test_order])
+        pred = self.model.predict(self._X_test)
+        return float(np.mean(pred == self._derived().test_labels))
 
     def predict_proba(self, row_ids) -> np.ndarray:
         """Class probabilities of rows under the current model, shape (m, n_classes).
@@ -365,8 +368,7 @@ class LabelingSession(LabelState):
     def _step_rng(self) -> np.random.Generator:
         # Seeded by the state, so a replayed session breaks ties the same way.
         seed = self.config.seed if self.config.query_seed is None else self.config.query_seed
-        n_test_labeled = int(np.count_nonzero(self.labels[self.test_order] != MISSING_LABEL))
-        return np.random.default_rng([seed, self.n_labeled, n_test_labeled])
+        return np.random.default_rng([seed, self.n_labeled, self.n_test_labeled])
 
     def _standardization(self) -> tuple[np.ndarray, np.ndarray]:
         if self._center is None:

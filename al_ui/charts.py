@@ -70,11 +70,19 @@ def learning_curve_figure(
             hovertemplate="%{x} labels<br>accuracy %{y:.3f}<extra></extra>",
         )
     )
+    ys = [p.accuracy for p in points]
+    if baseline is not None:
+        ys += list(baseline.mean - baseline.sd) + list(baseline.mean + baseline.sd)
+    pad = max(0.01, 0.1 * (max(ys) - min(ys))) if ys else 0.05
     fig.update_layout(
         height=height,
         margin={"l": 8, "r": 8, "t": 8, "b": 8},
         xaxis_title="labeled samples",
         yaxis_title="test accuracy",
+        yaxis_range=[
+            max(0.0, min(ys, default=0.0) - pad),
+            min(1.0 + pad, max(ys, default=1.0) + pad),
+        ],
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
         hovermode="closest",
     )

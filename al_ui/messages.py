@@ -6,6 +6,8 @@ turns them into sentences.
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from al_core import (
@@ -98,4 +100,17 @@ def show_error(exc: Exception) -> None:
 
 
 def _cap(text: str) -> str:
+    text = md(text)
     return text[:1].upper() + text[1:] if text else text
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$:])")
+
+
+def md(text: object) -> str:
+    """``text`` with Markdown (and LaTeX) syntax escaped, for names people typed.
+
+    Class, column, file and annotator names reach the page as the characters typed:
+    never as formatting, links, images or HTML.
+    """
+    return _MARKDOWN.sub(r"\\\1", str(text))

@@ -10,6 +10,7 @@ import streamlit as st
 from al_core.project import Project
 
 from .charts import learning_curve_figure
+from .messages import md
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -42,7 +43,7 @@ def sidebar_panel(project: Project) -> None:
     """Accuracy chart and figures for ``project``; call from the page (or its fragment)."""
     s = project.session
     with st.sidebar:
-        st.markdown(f"**Project:** {project.name}")
+        st.markdown(f"**Project:** {md(project.name)}")
         acc = s.accuracy
         budget = s.config.budget
         c1, c2 = st.columns(2)

@@ -1,6 +1,6 @@
 """Run the benchmarks and print their tables.
 
-    python -m benchmarks [save|engine|click|all] [OUTPUT.json]
+    python -m benchmarks [save|engine|load|click|all] [OUTPUT.json]
 
 Writes the numbers (machine-readable) to ``benchmarks/OUTPUT.json``, default
 ``results.json``.
@@ -35,6 +35,12 @@ def main(argv: list[str]) -> int:
         results["engine"] = engine.run()
         print("\n## Engine step\n")
         print(engine.table(results["engine"]))
+    if what in ("load", "all"):
+        from . import load
+
+        results["load"] = load.run()
+        print("\n## Many annotators at once\n")
+        print(load.table(results["load"]))
     if what in ("click", "all"):
         from . import click
 

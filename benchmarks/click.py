@@ -69,7 +69,9 @@ def run() -> dict:
     folder = Path(tempfile.mkdtemp()) / "projects"
     for name, n in POOLS.items():
         config = SessionConfig(budget=None, initial_fraction=200 / (0.9 * n))
-        Project.create(name, DataSource("builtin", name), config, folder=folder).close()
+        project = Project.create(name, DataSource("builtin", name), config, folder=folder)
+        project.baseline()  # computed now, so no background work competes with the timing
+        project.close()
     app = Server(folder).start()
     bare = Server(folder.parent / "bare", script=Path(__file__).with_name("bare_app.py")).start()
     out: dict = {"pools": {}}

@@ -2,6 +2,7 @@
 
 import json
 import re
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -198,3 +199,34 @@ def test_data_page_lists_labels_and_the_skipped_row(app):
     assert table.row_id.tolist() == [labeled] and table.annotator.tolist() == ["Ada"]
     app.button(key=f"revisit_{skipped}").click().run()
     assert "Nothing skipped." in [c.value for c in app.caption]
+
+
+def test_a_deleted_project_file_shows_not_saved_and_keeps_earlier_labels(app, tmp_path):
+    start(app)
+    first = sample_id(app)
+    app.button(key=f"label_{TRUTH[first]}").click().run()
+    path = tmp_path / "tutorial.alproj"
+    backup = tmp_path / "backup.alproj"
+    with sqlite3.connect(path) as live, sqlite3.connect(backup) as copy:
+        live.backup(copy)  # what an administrator's backup holds
+    path.unlink()
+    row = sample_id(app)
+    app.button(key=f"label_{TRUTH[row]}").click().run()
+    assert not app.exception
+    errors = "\n".join(e.value for e in app.error)
+    assert "Not saved" in errors and "deleted or replaced" in errors
+    assert "Traceback" not in texts(app)
+    backup.replace(path)  # the file restored: the first label is in it, the second is not
+    project = Project.open("tutorial", folder=tmp_path)
+    assert project.session.labels[first] == TRUTH[first] and project.session.labels[row] == -1
+
+
+def test_html_in_names_renders_as_text(app):
+    frame = pd.DataFrame({"<b>x</b>": np.arange(60.0) % 9, "y": np.arange(60.0) % 5})
+    start(app)
+    upload(app, "<img src=x onerror=alert(1)>.csv", frame.to_csv(index=False).encode())
+    app.text_input(key="upload_classes").input("<script>alert(1)</script>, **bold**").run()
+    assert not app.exception
+    shown = texts(app)
+    assert "\\<script\\>" in shown and "\\*\\*bold\\*\\*" in shown
+    assert "<script>" not in shown.replace("\\<script\\>", "")

@@ -14,7 +14,7 @@ from al_core import DONE, TEST, ALError
 from al_core.explain import feature_context
 from al_core.project import Project
 from al_ui.charts import digit_figure
-from al_ui.messages import STRATEGY_LABELS, show_error, why_chosen
+from al_ui.messages import STRATEGY_LABELS, md, show_error, why_chosen
 from al_ui.sidebar import sidebar_panel
 from al_ui.state import annotator, current_project, set_annotator
 
@@ -41,7 +41,7 @@ def _do(action, *args) -> None:
 
 def _label(project: Project, row: int, label: int) -> str:
     saved = project.label(annotator(), row, label)
-    name = project.dataset.class_names[label]
+    name = md(project.dataset.class_names[label])
     extra = " (someone labeled it first: kept as a conflict)" if saved.conflict else ""
     return f"Saved: sample {row} is “{name}”{extra}"
 
@@ -86,8 +86,7 @@ def _progress(project: Project) -> None:
     budget = s.config.budget
     cols = st.columns(4)
     if s.phase == TEST:
-        done = int(s.is_test.sum()) - s.test_ids_pending.size
-        cols[0].metric("Test set", f"{done} / {int(s.is_test.sum())}")
+        cols[0].metric("Test set", f"{s.n_test_labeled} / {s.n_test}")
     else:
         cols[0].metric("Labels given", f"{s.n_queried}" + (f" / {budget}" if budget else ""))
     cols[1].metric("Rows left in pool", f"{s.n_unlabeled:,}")
@@ -179,7 +178,7 @@ def _card(project: Project, query) -> None:
             strategy = STRATEGY_LABELS.get(query.strategy, query.strategy)
             uncertainty = "—" if np.isnan(score) else f"{score:.3f}"
             st.markdown(f"**Uncertainty** {uncertainty} &nbsp;·&nbsp; **Strategy** {strategy}")
-        n_test = int(s.is_test.sum())
+        n_test = s.n_test
         st.info(why_chosen(query, proba, s.n_unlabeled, n_test), icon=":material/help:")
     _buttons(project, row)
 
@@ -188,7 +187,7 @@ def _probabilities(names: list[str], proba: np.ndarray) -> None:
     # Native bars, not a chart: they redraw in a fraction of the time on every label.
     top = int(np.argmax(proba))
     for i, (name, p) in enumerate(zip(names, proba, strict=True)):
-        text = f"**{name}** {p:.2f}" if i == top else f"{name} {p:.2f}"
+        text = f"**{md(name)}** {p:.2f}" if i == top else f"{md(name)} {p:.2f}"
         st.progress(float(np.clip(p, 0.0, 1.0)), text=text)
 
 
@@ -198,7 +197,7 @@ def _buttons(project: Project, row: int) -> None:
     with st.container(horizontal=True, gap="small"):
         for i, name in enumerate(names):
             st.button(
-                name,
+                md(name),
                 key=f"label_{i}",
                 type="primary",
                 shortcut=shortcut_for(i),
@@ -254,7 +253,7 @@ def labeling() -> None:
 
 
 def _labeling_body(project: Project) -> None:
-    st.markdown(f"#### Labeling *{project.name}* as {annotator()}")
+    st.markdown(f"#### Labeling *{md(project.name)}* as {md(annotator())}")
     flash = st.session_state.pop(FLASH, None)
     if flash and flash[0] == "toast":
         st.toast(flash[1], icon=":material/check_circle:")
@@ -262,13 +261,19 @@ def _labeling_body(project: Project) -> None:
         show_error(flash[1])
     _progress(project)
     s = project.session
+    if s.fit_error:
+        st.warning(
+            f"**The model could not be trained on the labels so far** ({md(s.fit_error)}). "
+            "Until it can, samples are picked to cover the data; keep labeling.",
+            icon=":material/model_training:",
+        )
     if s.phase == DONE:
         _end_state(project)
         return
     if s.phase == TEST:
         st.warning(
             f"**Test set first.** This data has too few labels to measure accuracy, so the "
-            f"first {int(s.is_test.sum())} samples are drawn at random to form a held-out test "
+            f"first {s.n_test} samples are drawn at random to form a held-out test "
             "set. They never train the model; active learning starts right after.",
             icon=":material/fact_check:",
         )

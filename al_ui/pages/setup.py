@@ -10,11 +10,10 @@ from al_core.project import Project
 from al_core.sources import DataSource
 from al_core.tabular import TooManyClassesError, frame_to_dataset, read_frame
 from al_core.textfile import read_source
-from al_ui.messages import STRATEGY_LABELS, show_error
+from al_ui.messages import STRATEGY_LABELS, md, show_error
 from al_ui.sidebar import sidebar_panel
 from al_ui.state import DEFAULT_PROJECT, PROJECT_KEY, current_project, folder_label, set_project
 
-MAX_UPLOAD_MB = 200
 NO_LABEL = "(no label column: I will label)"
 MODEL_LABELS = {
     "logistic_regression": "Logistic regression",
@@ -129,11 +128,10 @@ def _read(content: bytes, filename: str) -> pd.DataFrame:
 
 
 def _upload_section() -> None:
+    # One limit, from .streamlit/config.toml: the uploader and the loader both enforce it.
+    limit_mb = st.get_option("server.maxUploadSize")
     upload = st.file_uploader(
-        "CSV or Parquet file",
-        type=["csv", "parquet", "tsv", "txt"],
-        key="upload",
-        max_upload_size=MAX_UPLOAD_MB,
+        "CSV or Parquet file", type=["csv", "parquet", "tsv", "txt"], key="upload"
     )
     if upload is None:
         st.caption(
@@ -142,12 +140,12 @@ def _upload_section() -> None:
         )
         return
     try:
-        content, _ = read_source(upload.getvalue(), upload.name, MAX_UPLOAD_MB * 1_000_000)
+        content, _ = read_source(upload.getvalue(), upload.name, limit_mb * 1_000_000)
         frame = _read(content, upload.name)
     except ALError as exc:
         show_error(exc)
         return
-    st.caption(f"{upload.name}: {len(frame):,} rows, {frame.shape[1]} columns.")
+    st.caption(f"{md(upload.name)}: {len(frame):,} rows, {frame.shape[1]} columns.")
     st.dataframe(frame.head(5), hide_index=True)
     columns = list(frame.columns)
     label = st.selectbox("Label column", [NO_LABEL, *columns], key="upload_label")
@@ -180,16 +178,18 @@ def _upload_section() -> None:
     changed = [n for n in dataset.notes if n.used]
     if unused:
         st.warning(
-            "**Columns left out:**\n" + "\n".join(f"- `{n.column}`: {n.problem}" for n in unused)
+            "**Columns left out:**\n"
+            + "\n".join(f"- {md(n.column)}: {md(n.problem)}" for n in unused)
         )
     if changed:
         st.info(
-            "**Columns adjusted:**\n" + "\n".join(f"- `{n.column}`: {n.problem}" for n in changed)
+            "**Columns adjusted:**\n"
+            + "\n".join(f"- {md(n.column)}: {md(n.problem)}" for n in changed)
         )
     oracle = dataset.fully_labeled
     st.success(
         f"Ready: {dataset.n_samples:,} rows, {dataset.n_features} model features, classes "
-        f"{', '.join(dataset.class_names)}. "
+        f"{md(', '.join(dataset.class_names))}. "
         + (
             "Every row is labeled: the reference split applies and demos can simulate."
             if oracle
