@@ -187,10 +187,9 @@ def run_export(args, out) -> None:
 def main(argv: list[str] | None = None, out=None) -> int:
     """Entry point; returns the exit status."""
     out = out or sys.stdout
-    # Small fits on 2 cores: BLAS threads cost more in start-up than they save.
-    from threadpoolctl import threadpool_limits
+    from .threads import pin_threads
 
-    threadpool_limits(1)
+    pin_threads(1)
     try:
         args = build_parser().parse_args(argv)
         {"simulate": run_simulate, "compare": run_compare, "export": run_export}[args.command](

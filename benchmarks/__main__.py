@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from threadpoolctl import threadpool_limits
+from al_core.threads import pin_threads
 
 from . import save
 from .timing import machine
@@ -21,7 +21,7 @@ from .timing import machine
 def main(argv: list[str]) -> int:
     what = argv[0] if argv else "all"
     out_name = argv[1] if len(argv) > 1 else "results.json"
-    threadpool_limits(1)
+    pin_threads(1)
     import sklearn
 
     results = {"machine": {**machine(), "scikit-learn": sklearn.__version__}}

@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
 from al_core import load_builtin
+from al_core.threads import pin_threads
 
-threadpool_limits(1)
+pin_threads(1)
 
 
 @pytest.fixture(scope="session")

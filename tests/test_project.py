@@ -311,3 +311,20 @@ def test_data_without_ground_truth_has_no_random_band(tmp_path):
         "f", source, SessionConfig(n_test_to_label=5), folder=tmp_path, content=content
     )
     assert p.baseline() is None
+
+
+def test_a_project_locked_by_another_program_refuses_then_recovers(tmp_path):
+    p = new(tmp_path)
+    row = int(p.next_for("ann").ids[0])
+    p.store.conn.execute("PRAGMA busy_timeout = 200")  # the default waits 10 s
+    other = sqlite3.connect(p.store.path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StorageError, match="locked by another program"):
+            p.label("ann", row, 0)
+        assert p.session.labels[row] == -1
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    p.label("ann", row, 0)
+    assert Project.open("p", folder=tmp_path).session.labels[row] == 0

@@ -157,3 +157,26 @@ def test_random_frames_round_trip_through_csv_to_a_dataset_or_an_error(frame):
     else:
         assert data.n_samples == len(frame) and np.isfinite(data.X).all()
         assert set(data.class_names) <= {"a", "b"}
+
+
+def test_a_very_wide_file_loads():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        rng.normal(size=(30, 10_000)).round(3), columns=[f"c{i}" for i in range(10_000)]
+    )
+    data = load_table(csv_bytes(frame), class_names=["a", "b"])
+    assert data.X.shape == (30, 10_000) and np.isfinite(data.X).all()
+
+
+def test_a_very_long_file_loads():
+    n = 1_000_000
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "a": rng.normal(size=n).round(4),
+            "b": rng.integers(0, 9, n),
+            "kind": np.where(rng.random(n) < 0.5, "x", "y"),
+        }
+    )
+    data = load_table(csv_bytes(frame), label_column="kind", dtype=np.float32)
+    assert data.X.shape == (n, 2) and data.X.dtype == np.float32 and data.fully_labeled

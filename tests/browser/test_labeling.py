@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from al_core import load_builtin
 from al_core.project import Project
@@ -131,11 +132,19 @@ def test_an_uploaded_csv_goes_from_test_set_to_active_learning(server, new_page)
     assert project.session.is_test.sum() == 4 and project.session.n_labeled == 3
 
 
-def test_a_bad_upload_shows_a_readable_message(server, new_page):
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("holiday.csv", b"\x89PNG\r\n\x1a\n" + bytes(300), "PNG image"),
+        ("empty.csv", b"", "the file is empty"),
+        ("ragged.csv", b"a,b\n1,2\n3,4,5,6\n", "more cells than the header"),
+    ],
+)
+def test_a_bad_upload_shows_a_readable_message(server, new_page, name, content, message):
     page = new_page(server.url)
     enter_name(page, "Ada")
-    _upload(page, "holiday.csv", b"\x89PNG\r\n\x1a\n" + bytes(300))
-    alert = page.get_by_text("This file cannot be used")
-    alert.wait_for()
-    assert "PNG image" in page.inner_text("body")
-    assert "Traceback" not in page.inner_text("body")
+    _upload(page, name, content)
+    page.get_by_text("This file cannot be used").wait_for()
+    body = page.inner_text("body")
+    assert message in body
+    assert "Traceback" not in body
