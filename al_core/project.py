@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from dataclasses import asdict, astuple, replace
 from datetime import UTC, datetime
@@ -36,6 +35,7 @@ from .errors import (
     ProjectExistsError,
 )
 from .eventlog import Event, EventLog, Saved
+from .fairlock import FairRLock
 from .session import LabelingSession, Query, SessionConfig
 from .sources import DataSource, content_hash, dataset_hash
 from .store import SCHEMA_VERSION, SUFFIX, Store, project_path, projects_dir
@@ -58,7 +58,7 @@ class Project:
         self.lease_seconds = float(meta.get("lease_seconds", DEFAULT_LEASE_SECONDS))
         self.session = LabelingSession(dataset, config)
         self.log = EventLog(self.session)
-        self._lock = threading.RLock()
+        self._lock = FairRLock()
         self.refresh()
 
     # ---------------------------------------------------------------- create / open
