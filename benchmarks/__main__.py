@@ -50,6 +50,8 @@ def main(argv: list[str]) -> int:
         print("\n## Key press to next sample\n")
         print(click.table(results["click"]))
     out = Path(__file__).parent / out_name
+    if out.exists():  # a partial run updates its own parts and keeps the others
+        results = {**json.loads(out.read_text()), **results}
     out.write_text(json.dumps(results, indent=1))
     print(f"\nwrote {out}")
     return 0
