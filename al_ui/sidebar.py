@@ -23,20 +23,32 @@ def _figure(
 
 
 @st.cache_resource
-def _baseline_jobs() -> dict[str, threading.Thread]:
+def _baseline_jobs() -> dict[str, dict]:
     return {}
 
 
-def _baseline_ready(project: Project) -> bool:
-    """Whether the random band is stored; if not, compute it in the background, once."""
+def _compute_band(project: Project, job: dict) -> None:
+    try:
+        project.baseline()
+    except Exception as exc:  # shown in the sidebar; the band is a nicety, labels go on
+        job["error"] = str(exc)
+
+
+def _baseline_ready(project: Project) -> bool | str:
+    """True if the random band is stored; else start computing it in the background
+    (once per process) and return False, or the reason it could not be computed."""
     if project.baseline(compute=False) is not None:
         return True
     jobs = _baseline_jobs()
     key = str(project.store.path)
-    if key not in jobs or not jobs[key].is_alive():
-        jobs[key] = threading.Thread(target=project.baseline, daemon=True, name=f"band {key}")
-        jobs[key].start()
-    return False
+    job = jobs.get(key)
+    if job is None:
+        job = jobs[key] = {"error": None}
+        job["thread"] = threading.Thread(
+            target=_compute_band, args=(project, job), daemon=True, name=f"band {key}"
+        )
+        job["thread"].start()
+    return job["error"] or False
 
 
 def sidebar_panel(project: Project) -> None:
@@ -58,10 +70,12 @@ def sidebar_panel(project: Project) -> None:
         else:
             band = project.dataset.fully_labeled and _baseline_ready(project)
             fig = _figure(
-                project, str(project.store.path), len(project.events), len(s.history), band
+                project, str(project.store.path), len(project.events), len(s.history), band is True
             )
             st.plotly_chart(fig, key="learning_curve", config={"displayModeBar": False})
-            if band:
+            if band is True:
                 st.caption("Grey band: random sampling from the same start, mean ± sd of 10 runs.")
+            elif band:
+                st.caption(f"No random-sampling band: {md(band)}")
             elif project.dataset.fully_labeled:
                 st.caption("Computing the random-sampling band (10 simulated runs)…")

@@ -3,6 +3,7 @@
 import json
 import re
 import sqlite3
+import time
 from pathlib import Path
 
 import numpy as np
@@ -230,3 +231,18 @@ def test_html_in_names_renders_as_text(app):
     shown = texts(app)
     assert "\\<script\\>" in shown and "\\*\\*bold\\*\\*" in shown
     assert "<script>" not in shown.replace("\\<script\\>", "")
+
+
+def test_the_random_band_appears_once_computed_in_the_background(app, tmp_path):
+    start(app)
+    assert "Computing the random-sampling band" in texts(app)
+    project = Project.open("tutorial", folder=tmp_path)
+    deadline = time.time() + 60
+    while project.baseline(compute=False) is None and time.time() < deadline:
+        time.sleep(0.2)
+    app.button(key="label_0").click().run()
+    names = {
+        t.get("name") for t in json.loads(app.sidebar.get("plotly_chart")[0].proto.spec)["data"]
+    }
+    assert "random (mean)" in names
+    assert "Grey band" in texts(app)
