@@ -163,12 +163,16 @@ def test_uploaded_csv_with_labels_can_be_simulated(app, tmp_path):
         ("dupes.csv", b"a,a\n1,2\n3,4\n", "more than once"),
     ],
 )
-def test_a_bad_upload_shows_a_readable_message(app, filename, content, message):
+def test_a_bad_upload_shows_a_readable_message(app, tmp_path, filename, content, message):
     start(app)
+    app.button(key="label_0").click().run()
+    before = {p.name: p.stat().st_size for p in tmp_path.glob("*.alproj")}
     upload(app, filename, content)
     errors = "\n".join(e.value for e in app.error)
     assert "This file cannot be used" in errors and message in errors
     assert "Traceback" not in texts(app)
+    assert {p.name: p.stat().st_size for p in tmp_path.glob("*.alproj")} == before
+    assert Project.open("tutorial", folder=tmp_path).session.n_queried == 1
 
 
 def test_compare_page_shows_curves_and_a_summary(app):

@@ -29,7 +29,12 @@ CASES = {
     "tab delimiter": (csv(GOOD, sep="\t"), {}, "ok", ""),
     "ragged rows": (b"a,b,y\n1,2,x\n3,4,y,9,9\n", {}, "error", "more cells than the header"),
     "duplicate column names": (b"a,a,y\n1,2,x\n3,4,y\n", {}, "error", "more than once"),
-    "no usable feature column": (b"id,notes\nu1,\nu2,\nu3,\n", {}, "error", "no column can be used"),
+    "no usable feature column": (
+        b"id,notes\nu1,\nu2,\nu3,\n",
+        {},
+        "error",
+        "no column can be used",
+    ),
     "a column entirely missing": (b"a,b,y\n1,,x\n2,,y\n3,,x\n", {}, "note", "every cell is empty"),
     "infinite values": (b"a,b,y\n1,inf,x\n2,3,y\n3,-inf,x\n4,1,y\n", {}, "note", "infinite"),
     "numeric column with text cells": (

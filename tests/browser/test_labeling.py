@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -148,3 +150,25 @@ def test_a_bad_upload_shows_a_readable_message(server, new_page, name, content, 
     body = page.inner_text("body")
     assert message in body
     assert "Traceback" not in body
+
+
+def test_two_server_processes_on_one_folder_share_a_project_safely(server, new_page):
+    other = Server(server.projects).start()
+    try:
+        ann, bob = new_page(server.url), new_page(other.url)
+        enter_name(ann, "Ann")
+        enter_name(bob, "Bob")
+        rows = {"Ann": sample_id(ann), "Bob": sample_id(bob)}
+        given = []
+        for _ in range(3):
+            assert rows["Ann"] != rows["Bob"]
+            for who, page in (("Ann", ann), ("Bob", bob)):
+                given.append((who, rows[who]))
+                rows[who] = label(page, rows[who], "key")
+    finally:
+        other.stop()
+    path = server.projects / "tutorial.alproj"
+    assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    project = Project.open("tutorial", folder=server.projects)
+    assert sorted((e.annotator, e.row_id) for e in project.events) == sorted(given)
+    assert not project.conflicts()
