@@ -86,19 +86,23 @@ def _fmt(x) -> str:
     return "   n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4f}"
 
 
-def run_simulate(args, out) -> None:
-    dataset = load_dataset(args.dataset, args.label_column, args.seed, args.float32)
-    if args.queries < 1:
-        raise UsageError("--queries must be at least 1")
-    config = SessionConfig(
-        strategy=args.strategy,
+def _config(args, **extra) -> SessionConfig:
+    """The settings shared by ``simulate`` and ``compare``, from the command line."""
+    return SessionConfig(
         model=args.model,
         seed=args.seed,
         test_size=args.test_size,
         initial_fraction=args.initial_fraction,
         batch_size=args.batch_size,
-        budget=args.queries,
+        **extra,
     )
+
+
+def run_simulate(args, out) -> None:
+    dataset = load_dataset(args.dataset, args.label_column, args.seed, args.float32)
+    if args.queries < 1:
+        raise UsageError("--queries must be at least 1")
+    config = _config(args, strategy=args.strategy, budget=args.queries)
     result = simulate(dataset, config)
     if args.json:
         json.dump(result.as_dict(), out)
@@ -130,14 +134,7 @@ def _progress(done: int, total: int) -> None:
 def run_compare(args, out) -> None:
     dataset = load_dataset(args.dataset, args.label_column, args.seed, args.float32)
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
-    config = SessionConfig(
-        model=args.model,
-        seed=args.seed,
-        test_size=args.test_size,
-        initial_fraction=args.initial_fraction,
-        batch_size=args.batch_size,
-        budget=args.budget,
-    )
+    config = _config(args, budget=args.budget)
     result = compare(dataset, strategies, args.seeds, args.budget, config, _progress)
     rows = result.summary()
     if args.json:

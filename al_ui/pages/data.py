@@ -73,29 +73,17 @@ def page() -> None:
 
     st.subheader("Downloads")
     history = history_frame(project)
-    c1, c2, c3, c4 = st.columns(4)
-    for col, (what, frame) in zip(
-        (c1, c2), (("labels", labels), ("history", history)), strict=True
-    ):
-        col.download_button(
-            f"{what.title()} (CSV)",
-            to_bytes(frame, "csv"),
-            f"{project.name}-{what}.csv",
-            "text/csv",
-            key=f"dl_{what}_csv",
-            on_click="ignore",
-        )
-    for col, (what, frame) in zip(
-        (c3, c4), (("labels", labels), ("history", history)), strict=True
-    ):
-        col.download_button(
-            f"{what.title()} (JSON)",
-            to_bytes(frame, "json"),
-            f"{project.name}-{what}.json",
-            "application/json",
-            key=f"dl_{what}_json",
-            on_click="ignore",
-        )
+    columns = iter(st.columns(4))
+    for fmt, mime in (("csv", "text/csv"), ("json", "application/json")):
+        for what, frame in (("labels", labels), ("history", history)):
+            next(columns).download_button(
+                f"{what.title()} ({fmt.upper()})",
+                to_bytes(frame, fmt),
+                f"{project.name}-{what}.{fmt}",
+                mime,
+                key=f"dl_{what}_{fmt}",
+                on_click="ignore",
+            )
 
 
 page()
