@@ -15,7 +15,7 @@ from sklearn.base import ClassifierMixin
 
 from .datasets import Dataset
 from .errors import ConfigError, DatasetError
-from .history import HistoryPoint
+from .history import HistoryPoint, learning_curve
 from .session import LabelingSession, SessionConfig
 
 
@@ -107,9 +107,10 @@ def simulate(
         uncertainty.extend(float(s) for s in q.scores)
         if on_step is not None:
             on_step(point)
+    n_labeled, accuracy = learning_curve(session.history)
     return SimulationResult(
-        n_labeled=[p.n_labeled for p in session.history],
-        accuracy=[p.accuracy for p in session.history],
+        n_labeled=n_labeled,
+        accuracy=accuracy,
         queried=queried,
         uncertainty=uncertainty,
         history=list(session.history),

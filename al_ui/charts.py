@@ -111,30 +111,6 @@ def comparison_figure(result: Comparison, height: int = 420) -> go.Figure:
     return fig
 
 
-def probability_figure(class_names: list[str], proba: np.ndarray, height: int = 40) -> go.Figure:
-    """Horizontal bars of the model's class probabilities for one sample."""
-    order = list(range(len(class_names)))
-    fig = go.Figure(
-        go.Bar(
-            x=[float(proba[i]) for i in order],
-            y=[class_names[i] for i in order],
-            orientation="h",
-            marker={"color": [ACCENT if proba[i] == proba.max() else "#80cbc4" for i in order]},
-            text=[f"{proba[i]:.2f}" for i in order],
-            textposition="auto",
-            hovertemplate="%{y}: %{x:.3f}<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        height=max(120, height + 28 * len(class_names)),
-        margin={"l": 8, "r": 8, "t": 8, "b": 8},
-        xaxis={"range": [0, 1], "title": "probability"},
-        # Category axis: class names such as "0".."9" must not become a numeric scale.
-        yaxis={"autorange": "reversed", "type": "category", "dtick": 1},
-    )
-    return fig
-
-
 def digit_figure(image: np.ndarray, size: int = 280) -> go.Figure:
     """An 8x8 (or any small) grayscale image drawn large, dark ink on light paper."""
     fig = go.Figure(
