@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from al_core import SessionConfig
+from al_core import ALError, SessionConfig
 from al_core.errors import ProjectNotFoundError
 from al_core.project import Project
 from al_core.sources import DataSource
 from al_core.store import project_path, projects_dir
+
+from .messages import show_error
 
 DEFAULT_PROJECT = "tutorial"
 """Created on first run with the tutorial's settings, so the app opens ready to label."""
@@ -60,6 +62,18 @@ def current_project() -> Project:
     if name == DEFAULT_PROJECT:
         ensure_default_project()
     return open_project(name)
+
+
+def project_or_message() -> Project | None:
+    """The tab's project with others' new labels applied; None once the reason it cannot
+    be opened has been shown."""
+    try:
+        project = current_project()
+        project.refresh()
+    except ALError as exc:
+        show_error(exc)
+        return None
+    return project
 
 
 def set_project(name: str) -> None:

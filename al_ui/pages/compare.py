@@ -9,7 +9,7 @@ from al_core import BUILTINS, STRATEGIES, ALError, SessionConfig, compare, load_
 from al_ui.charts import comparison_figure
 from al_ui.messages import STRATEGY_LABELS, show_error
 from al_ui.sidebar import sidebar_panel
-from al_ui.state import current_project
+from al_ui.state import project_or_message
 
 RESULT = "compare_result"
 
@@ -30,10 +30,8 @@ def _summary_table(result) -> pd.DataFrame:
 
 
 def page() -> None:
-    try:
-        sidebar_panel(current_project())
-    except ALError as exc:
-        show_error(exc)
+    if project := project_or_message():
+        sidebar_panel(project)
     st.title("Does active learning beat random labeling?")
     st.write(
         "Each strategy labels the same datasets from the same starting sets as random "

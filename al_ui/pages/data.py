@@ -8,7 +8,7 @@ from al_core import ALError
 from al_core.export import history_frame, labels_frame, to_bytes
 from al_ui.messages import show_error
 from al_ui.sidebar import sidebar_panel
-from al_ui.state import annotator, current_project
+from al_ui.state import annotator, project_or_message
 
 
 def _revisit(project, row) -> None:
@@ -19,11 +19,8 @@ def _revisit(project, row) -> None:
 
 
 def page() -> None:
-    try:
-        project = current_project()
-        project.refresh()
-    except ALError as exc:
-        show_error(exc)
+    project = project_or_message()
+    if project is None:
         return
     sidebar_panel(project)
     if "data_error" in st.session_state:

@@ -16,7 +16,7 @@ from al_core.project import Project
 from al_ui.charts import digit_figure
 from al_ui.messages import STRATEGY_LABELS, md, show_error, why_chosen
 from al_ui.sidebar import sidebar_panel
-from al_ui.state import annotator, current_project, set_annotator
+from al_ui.state import annotator, project_or_message, set_annotator
 
 ORACLE = "simulated oracle"
 FLASH = "label_flash"  # (kind, text) shown once after a callback
@@ -240,11 +240,8 @@ def _simulate_panel(project: Project) -> None:
 # ----------------------------------------------------------------------------- page
 @st.fragment
 def labeling() -> None:
-    try:
-        project = current_project()
-        project.refresh()
-    except ALError as exc:
-        show_error(exc)
+    project = project_or_message()
+    if project is None:
         return
     _labeling_body(project)
     # Drawn after the card: the chart is the heaviest thing on the page to redraw, and
@@ -289,10 +286,8 @@ def _labeling_body(project: Project) -> None:
 
 def page() -> None:
     if not annotator():
-        try:
-            sidebar_panel(current_project())
-        except ALError as exc:
-            show_error(exc)
+        if project := project_or_message():
+            sidebar_panel(project)
         ask_name()
         return
     labeling()

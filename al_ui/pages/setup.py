@@ -12,7 +12,7 @@ from al_core.tabular import TooManyClassesError, frame_to_dataset, read_frame
 from al_core.textfile import read_source
 from al_ui.messages import STRATEGY_LABELS, md, show_error
 from al_ui.sidebar import sidebar_panel
-from al_ui.state import DEFAULT_PROJECT, PROJECT_KEY, current_project, folder_label, set_project
+from al_ui.state import DEFAULT_PROJECT, PROJECT_KEY, folder_label, project_or_message, set_project
 
 NO_LABEL = "(no label column: I will label)"
 MODEL_LABELS = {
@@ -213,10 +213,8 @@ def _upload_section() -> None:
 
 
 def page() -> None:
-    try:
-        sidebar_panel(current_project())
-    except ALError as exc:
-        show_error(exc)
+    if project := project_or_message():
+        sidebar_panel(project)
     st.title("Projects")
     _open_section()
     st.divider()

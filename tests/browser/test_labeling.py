@@ -26,6 +26,24 @@ def label(page, row: int, how: str) -> int:
     return wait_for_new_sample(page, row)
 
 
+def label_in_turns(pages: dict, rounds: int) -> list[tuple[str, int]]:
+    """Each annotator labels in turn; no two are ever shown the same sample at once.
+
+    Returns the (annotator, row) pairs labeled.
+    """
+    for who, page in pages.items():
+        enter_name(page, who)
+    rows = {who: sample_id(page) for who, page in pages.items()}
+    given = []
+    for _ in range(rounds):
+        assert len(set(rows.values())) == len(rows), rows
+        for who, page in pages.items():
+            given.append((who, rows[who]))
+            rows[who] = label(page, rows[who], "key")
+    assert len(set(rows.values())) == len(rows), rows
+    return given
+
+
 def test_twenty_labels_by_keys_and_clicks_draw_the_reference_curve(server, new_page):
     page = new_page(server.url)
     enter_name(page, "Ada")
@@ -76,17 +94,7 @@ def test_labels_survive_a_killed_server_and_the_next_sample_is_the_same(server, 
 
 
 def test_two_annotators_at_once_never_see_the_same_sample(server, new_page):
-    ann, bob = new_page(server.url), new_page(server.url)
-    enter_name(ann, "Ann")
-    enter_name(bob, "Bob")
-    rows = {"Ann": sample_id(ann), "Bob": sample_id(bob)}
-    given = []
-    for _ in range(5):
-        assert rows["Ann"] != rows["Bob"]
-        for who, page in (("Ann", ann), ("Bob", bob)):
-            given.append((who, rows[who]))
-            rows[who] = label(page, rows[who], "key")
-    assert rows["Ann"] != rows["Bob"]
+    given = label_in_turns({"Ann": new_page(server.url), "Bob": new_page(server.url)}, rounds=5)
     project = Project.open("tutorial", folder=server.projects)
     events = [(e.annotator, e.row_id) for e in project.events if e.kind == "label"]
     assert sorted(events) == sorted(given)
@@ -155,16 +163,7 @@ def test_a_bad_upload_shows_a_readable_message(server, new_page, name, content, 
 def test_two_server_processes_on_one_folder_share_a_project_safely(server, new_page):
     other = Server(server.projects).start()
     try:
-        ann, bob = new_page(server.url), new_page(other.url)
-        enter_name(ann, "Ann")
-        enter_name(bob, "Bob")
-        rows = {"Ann": sample_id(ann), "Bob": sample_id(bob)}
-        given = []
-        for _ in range(3):
-            assert rows["Ann"] != rows["Bob"]
-            for who, page in (("Ann", ann), ("Bob", bob)):
-                given.append((who, rows[who]))
-                rows[who] = label(page, rows[who], "key")
+        given = label_in_turns({"Ann": new_page(server.url), "Bob": new_page(other.url)}, rounds=3)
     finally:
         other.stop()
     path = server.projects / "tutorial.alproj"
