@@ -68,7 +68,8 @@ def fit_model(estimator: ClassifierMixin, X: np.ndarray, y: np.ndarray) -> Class
         raise ModelFitError(f"{type(model).__name__} could not be fitted: {exc}") from exc
 
 
-def _is_plain_logistic(model: ClassifierMixin) -> bool:
+def is_plain_logistic(model: ClassifierMixin) -> bool:
+    """A fitted ``LogisticRegression`` itself (no subclass, no pipeline)."""
     return type(model) is LogisticRegression and hasattr(model, "coef_")
 
 
@@ -84,7 +85,7 @@ def predict_proba_fast(model: ClassifierMixin, X: np.ndarray) -> np.ndarray:
     -------
     proba : ndarray of shape (n_rows, len(model.classes_))
     """
-    if not _is_plain_logistic(model):
+    if not is_plain_logistic(model):
         return model.predict_proba(X)
     decision = X @ model.coef_.T + model.intercept_
     if decision.shape[1] == 1:

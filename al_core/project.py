@@ -309,7 +309,7 @@ class Project:
                 shown = self._shown_as(conn, row_id)
                 event = self._insert(conn, "label", row_id, label, annotator, *shown)
                 leases.release_row(conn, row_id)
-            conflict = bool(s.labels[row_id] != -1)
+            conflict = bool(s.labels[row_id] != MISSING_LABEL)
             before = len(s.history)
             self.log.apply(event)
             s.rescore()

@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.linear_model import LogisticRegression
 
-from .models import predict_proba_fast
+from .models import is_plain_logistic, predict_proba_fast
 from .strategies import SCORERS
 
 
 def _binary_linear(model: ClassifierMixin) -> bool:
-    return (
-        type(model) is LogisticRegression and hasattr(model, "coef_") and model.coef_.shape[0] == 1
-    )
+    return is_plain_logistic(model) and model.coef_.shape[0] == 1
 
 
 def rank_pool(

@@ -9,7 +9,6 @@ a typed ``ProjectError`` saying what happened and what to do.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import sqlite3
@@ -185,9 +184,6 @@ class Store:
 
     def meta(self) -> dict[str, str]:
         return dict(self.read("SELECT key, value FROM meta"))
-
-    def config(self) -> dict:
-        return json.loads(self.meta().get("config", "{}"))
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):

@@ -8,47 +8,43 @@ Writes the numbers (machine-readable) to ``benchmarks/OUTPUT.json``, default
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from pathlib import Path
 
 from al_core.threads import pin_threads
 
-from . import save
 from .timing import machine
+
+PARTS = {
+    "save": "Saving labels",
+    "engine": "Engine step",
+    "load": "Many annotators at once",
+    "click": "Key press to next sample",
+}
 
 
 def main(argv: list[str]) -> int:
     parts = set((argv[0] if argv else "all").split(","))
     if "all" in parts:
-        parts = {"save", "engine", "load", "click"}
+        parts = set(PARTS)
+    unknown = parts - set(PARTS)
+    if unknown:
+        print(f"unknown part {', '.join(sorted(unknown))}; choose from {', '.join(PARTS)}, all")
+        return 2
     out_name = argv[1] if len(argv) > 1 else "results.json"
     pin_threads(1)
     import sklearn
 
     results = {"machine": {**machine(), "scikit-learn": sklearn.__version__}}
-    if "save" in parts:
-        results["save"] = save.run()
-        print("## Saving labels\n")
-        print(save.table(results["save"]))
-    if "engine" in parts:
-        from . import engine
-
-        results["engine"] = engine.run()
-        print("\n## Engine step\n")
-        print(engine.table(results["engine"]))
-    if "load" in parts:
-        from . import load
-
-        results["load"] = load.run()
-        print("\n## Many annotators at once\n")
-        print(load.table(results["load"]))
-    if "click" in parts:
-        from . import click
-
-        results["click"] = click.run()
-        print("\n## Key press to next sample\n")
-        print(click.table(results["click"]))
+    for name, title in PARTS.items():
+        if name in parts:
+            # Imported on demand: the modAL environment has no Playwright for `click`.
+            module = importlib.import_module(f"benchmarks.{name}")
+            results[name] = module.run()
+            print(f"\n## {title}\n")
+            print(module.table(results[name]))
     out = Path(__file__).parent / out_name
     if out.exists():  # a partial run updates its own parts and keeps the others
         results = {**json.loads(out.read_text()), **results}

@@ -183,20 +183,21 @@ def test_missing_foreign_and_damaged_files_give_typed_errors(tmp_path):
         Project.open("other", folder=tmp_path)
 
 
+def _set_meta(tmp_path, key, value):
+    with sqlite3.connect(tmp_path / f"p{SUFFIX}") as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = ?", (value, key))
+
+
 def test_a_newer_schema_is_refused(tmp_path):
     new(tmp_path).close()
-    db = sqlite3.connect(tmp_path / f"p{SUFFIX}")
-    db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    db.commit()
+    _set_meta(tmp_path, "schema_version", "99")
     with pytest.raises(ProjectError, match="newer version"):
         Project.open("p", folder=tmp_path)
 
 
 def test_changed_data_is_detected(tmp_path):
     new(tmp_path).close()
-    db = sqlite3.connect(tmp_path / f"p{SUFFIX}")
-    db.execute("UPDATE meta SET value = '\"0000\"' WHERE key = 'data_hash'")
-    db.commit()
+    _set_meta(tmp_path, "data_hash", '"0000"')
     with pytest.raises(DataMismatchError, match="no longer what it was labeled on"):
         Project.open("p", folder=tmp_path)
 
