@@ -14,13 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .compare import compare
-from .datasets import BUILTINS, Dataset, load_builtin
-from .errors import ALError
-from .models import MODELS
-from .session import SessionConfig
-from .simulate import simulate
-from .strategies import STRATEGIES
+from al_core.data.datasets import BUILTINS, Dataset, load_builtin
+from al_core.errors import ALError
+from al_core.learning.config import SessionConfig
+from al_core.learning.models import MODELS
+from al_core.learning.strategies import STRATEGIES
+from al_core.simulation.compare import compare
+from al_core.simulation.simulate import simulate
+
+DEFAULTS = SessionConfig()
+"""The engine's defaults (the tutorial's settings), used as the options' defaults."""
 
 
 class UsageError(Exception):
@@ -29,7 +32,7 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, no usage dump
-        raise UsageError(f"{message} (see python -m al_core {self.prog.split()[-1]} --help)")
+        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 def load_dataset(spec: str, label_column: str | None, seed: int, float32: bool) -> Dataset:
@@ -40,7 +43,7 @@ def load_dataset(spec: str, label_column: str | None, seed: int, float32: bool) 
     path = Path(spec)
     if not path.suffix and not path.exists():
         return load_builtin(spec, seed=seed)  # raises the "unknown dataset" message
-    from .tabular import load_table
+    from al_core.data.tabular import load_table
 
     return load_table(path, label_column=label_column, dtype=dtype)
 
@@ -48,16 +51,16 @@ def load_dataset(spec: str, label_column: str | None, seed: int, float32: bool) 
 def _config_args(p: argparse.ArgumentParser, initial: float) -> None:
     p.add_argument("--dataset", default="tutorial", help=f"{', '.join(BUILTINS)} or a file path")
     p.add_argument("--label-column", help="label column of a CSV/Parquet file")
-    p.add_argument("--model", default="logistic_regression", choices=list(MODELS))
-    p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--test-size", type=float, default=0.10)
+    p.add_argument("--model", default=DEFAULTS.model, choices=list(MODELS))
+    p.add_argument("--seed", type=int, default=DEFAULTS.seed)
+    p.add_argument("--test-size", type=float, default=DEFAULTS.test_size)
     p.add_argument(
         "--initial-fraction",
         type=float,
         default=initial,
         help=f"share of the pool labeled at the start (default {initial})",
     )
-    p.add_argument("--batch-size", type=int, default=1)
+    p.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
     p.add_argument("--float32", action="store_true", help="store the pool as float32")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -66,9 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m al_core", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sim = sub.add_parser("simulate", help="active learning with the ground truth as oracle")
-    _config_args(sim, initial=0.10)
-    sim.add_argument("--strategy", default="least_confidence", choices=list(STRATEGIES))
-    sim.add_argument("--queries", type=int, default=20)
+    _config_args(sim, initial=DEFAULTS.initial_fraction)
+    sim.add_argument("--strategy", default=DEFAULTS.strategy, choices=list(STRATEGIES))
+    sim.add_argument("--queries", type=int, default=DEFAULTS.budget)
     cmp_ = sub.add_parser("compare", help="strategies against random over several seeds")
     # A small start, so that the curves show how many labels each strategy needs.
     _config_args(cmp_, initial=0.02)
@@ -76,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--seeds", type=int, default=10)
     cmp_.add_argument("--budget", type=int, default=100)
     exp = sub.add_parser("export", help="write a project's labels and history")
-    exp.add_argument("project", help="project name or path to its .sqlite file")
+    exp.add_argument("project", help="project name (a file NAME.alproj in the projects folder)")
     exp.add_argument("--format", choices=["csv", "json", "parquet"], default="csv")
     exp.add_argument("--out", help="output folder (default: current folder)")
     return parser
@@ -174,7 +177,7 @@ def run_compare(args, out) -> None:
 
 
 def run_export(args, out) -> None:
-    from .export import export_project
+    from al_core.projects.export import export_project
 
     paths = export_project(args.project, args.format, args.out)
     for path in paths:
@@ -184,7 +187,7 @@ def run_export(args, out) -> None:
 def main(argv: list[str] | None = None, out=None) -> int:
     """Entry point; returns the exit status."""
     out = out or sys.stdout
-    from .threads import pin_threads
+    from al_core.threads import pin_threads
 
     pin_threads(1)
     try:

@@ -15,6 +15,21 @@ class DatasetError(ALError, ValueError):
     """A dataset or data file cannot be used as it is."""
 
 
+class TooManyClassesError(DatasetError):
+    """The label column has so many distinct values it looks like an id or a measurement.
+
+    Load again with ``allow_many_classes=True`` if it really holds class labels.
+    """
+
+    def __init__(self, column: str, n_classes: int, n_rows: int) -> None:
+        super().__init__(
+            f"label column {column!r} has {n_classes} distinct values in {n_rows} labeled rows; "
+            "it looks like an id or a measurement, not a class. Choose another label column, "
+            "or confirm that these really are classes."
+        )
+        self.column, self.n_classes = column, n_classes
+
+
 class ConfigError(ALError, ValueError):
     """A setting (fraction, budget, strategy, model name, ...) is out of range."""
 
@@ -49,6 +64,10 @@ class ProjectExistsError(ProjectError):
 
 class ProjectNotFoundError(ProjectError):
     """No project with that name exists."""
+
+
+class DamagedProjectError(ProjectError):
+    """A project file holds values it could not have written (damaged or tampered with)."""
 
 
 class DataMismatchError(ProjectError):

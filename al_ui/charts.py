@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from al_core.compare import Comparison, Curve
-from al_core.history import HistoryPoint
+from al_core.learning.history import HistoryPoint
+from al_core.simulation.compare import Comparison, Curve
 
 ACCENT = "#00796b"
 BASELINE = "#9e9e9e"

@@ -21,7 +21,7 @@ from al_core import (
     ProjectExistsError,
     StorageError,
 )
-from al_core.session import Query
+from al_core.learning.query import Query
 
 STRATEGY_LABELS = {
     "least_confidence": "least confidence",

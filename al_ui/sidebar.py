@@ -7,7 +7,7 @@ import threading
 import plotly.graph_objects as go
 import streamlit as st
 
-from al_core.project import Project
+from al_core.projects.project import Project
 
 from .charts import learning_curve_figure
 from .messages import md

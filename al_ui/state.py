@@ -11,9 +11,9 @@ import streamlit as st
 
 from al_core import ALError, SessionConfig
 from al_core.errors import ProjectNotFoundError
-from al_core.project import Project
-from al_core.sources import DataSource
-from al_core.store import project_path, projects_dir
+from al_core.projects.project import Project
+from al_core.projects.sources import DataSource
+from al_core.projects.store import project_path, projects_dir
 
 from .messages import show_error
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from al_core import SessionConfig
-from al_core.project import Project
-from al_core.sources import DataSource
+from al_core.projects.project import Project
+from al_core.projects.sources import DataSource
 from tests.browser.harness import Server, launch, sample_id, wait_ready
 
 from .timing import summarize

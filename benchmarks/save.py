@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from al_core import SessionConfig
-from al_core.project import Project
-from al_core.sources import DataSource
+from al_core.projects.project import Project
+from al_core.projects.sources import DataSource
 
 from .timing import summarize
 

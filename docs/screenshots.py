@@ -18,8 +18,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from al_core import load_builtin  # noqa: E402
-from al_core.project import Project  # noqa: E402
-from al_core.sources import DataSource  # noqa: E402
+from al_core.projects.project import Project  # noqa: E402
+from al_core.projects.sources import DataSource  # noqa: E402
 from tests.browser.harness import (  # noqa: E402
     Server,
     enter_name,

@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 
-from al_core.project import Project
+from al_core.projects.project import Project
 
 
 def ack(folder, name):

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from al_core import load_builtin
-from al_core.project import Project
+from al_core.projects.project import Project
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TRUTH = load_builtin("tutorial").y

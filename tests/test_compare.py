@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from al_core import SessionConfig, compare, load_builtin, random_baseline
-from al_core.compare import Curve
+from al_core.simulation.compare import Curve
 
 
 def test_curve_labels_to_reach_needs_the_curve_to_stay_above():

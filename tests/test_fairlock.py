@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from al_core.fairlock import FairRLock
+from al_core.projects.fairlock import FairRLock
 
 
 def test_reentrant_and_owned():

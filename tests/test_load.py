@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from al_core.project import Project
+from al_core.projects.project import Project
 from benchmarks.load import run_load
 
 

@@ -23,10 +23,10 @@ from al_core import (
     StorageError,
 )
 from al_core.cli import main
-from al_core.export import labels_frame, neutralize_formulas
-from al_core.project import Project
-from al_core.sources import DataSource
-from al_core.store import SUFFIX
+from al_core.projects.export import labels_frame, neutralize_formulas
+from al_core.projects.project import Project
+from al_core.projects.sources import DataSource
+from al_core.projects.store import SUFFIX, project_names
 
 TUTORIAL = DataSource("builtin", "tutorial")
 
@@ -169,7 +169,7 @@ def test_an_existing_project_is_never_overwritten(tmp_path):
 def test_bad_settings_leave_no_file_behind(tmp_path):
     with pytest.raises(ConfigError):
         Project.create("x", TUTORIAL, folder=tmp_path, lease_seconds=0)
-    assert Project.list(tmp_path) == []
+    assert project_names(tmp_path) == []
 
 
 def test_missing_foreign_and_damaged_files_give_typed_errors(tmp_path):

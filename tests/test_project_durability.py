@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from al_core import SessionConfig
-from al_core.project import Project
-from al_core.sources import DataSource
-from al_core.store import SUFFIX
+from al_core.projects.project import Project
+from al_core.projects.sources import DataSource
+from al_core.projects.store import SUFFIX
 
 WORKER = Path(__file__).with_name("label_worker.py")
 ROOT = WORKER.parent.parent

@@ -11,7 +11,7 @@ from al_ui.messages import md
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [
     ROOT / "app.py",
-    *sorted((ROOT / "al_core").glob("*.py")),
+    *sorted((ROOT / "al_core").rglob("*.py")),
     *sorted((ROOT / "al_ui").rglob("*.py")),
 ]
 

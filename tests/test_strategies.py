@@ -5,8 +5,8 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from al_core import STRATEGIES, LabelingSession, PoolExhaustedError, SessionConfig, load_builtin
-from al_core.models import predict_proba_fast
-from al_core.strategies import (
+from al_core.learning.models import predict_proba_fast
+from al_core.learning.strategies import (
     entropy_scores,
     least_confidence_scores,
     margin_scores,

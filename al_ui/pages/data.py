@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from al_core import ALError
-from al_core.export import history_frame, labels_frame, to_bytes
+from al_core.projects.eventlog import DATASET_ANNOTATOR
+from al_core.projects.export import history_frame, labels_frame, to_bytes
 from al_ui.messages import show_error
 from al_ui.sidebar import sidebar_panel
 from al_ui.state import annotator, project_or_message
@@ -27,7 +28,7 @@ def page() -> None:
         show_error(st.session_state.pop("data_error"))
     st.title("Labeled data")
     labels = labels_frame(project)
-    people = labels[labels.annotator != "(dataset)"]
+    people = labels[labels.annotator != DATASET_ANNOTATOR]
     n_conflicts = int(labels.conflict.sum())
     c1, c2, c3 = st.columns(3)
     c1.metric("Labels by people", f"{len(people):,}")

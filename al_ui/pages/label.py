@@ -11,14 +11,14 @@ import pandas as pd
 import streamlit as st
 
 from al_core import DONE, TEST, ALError
-from al_core.explain import feature_context
-from al_core.project import Project
+from al_core.learning.explain import feature_context
+from al_core.projects.oracle import ORACLE, oracle_labels
+from al_core.projects.project import Project
 from al_ui.charts import digit_figure
 from al_ui.messages import STRATEGY_LABELS, md, show_error, why_chosen
 from al_ui.sidebar import sidebar_panel
 from al_ui.state import annotator, project_or_message, set_annotator
 
-ORACLE = "simulated oracle"
 FLASH = "label_flash"  # (kind, text) shown once after a callback
 
 
@@ -57,14 +57,7 @@ def _undo(project: Project) -> str:
 
 
 def _simulate(project: Project, n: int) -> str:
-    y = project.dataset.y
-    done = 0
-    for _ in range(int(n)):
-        if project.session.phase == DONE:
-            break
-        row = int(project.next_for(ORACLE).ids[0])
-        project.label(ORACLE, row, int(y[row]))
-        done += 1
+    done = oracle_labels(project, int(n), presenter=annotator())
     return f"The simulated oracle labeled {done} samples"
 
 

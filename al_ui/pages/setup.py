@@ -6,10 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from al_core import BUILTINS, MODELS, STRATEGIES, ALError, SessionConfig
-from al_core.project import Project
-from al_core.sources import DataSource
-from al_core.tabular import TooManyClassesError, frame_to_dataset, read_frame
-from al_core.textfile import read_source
+from al_core.data.tabular import frame_to_dataset, read_frame
+from al_core.data.textfile import read_source
+from al_core.errors import TooManyClassesError
+from al_core.projects.project import Project
+from al_core.projects.sources import DataSource
+from al_core.projects.store import project_names
 from al_ui.messages import STRATEGY_LABELS, md, show_error
 from al_ui.sidebar import sidebar_panel
 from al_ui.state import DEFAULT_PROJECT, PROJECT_KEY, folder_label, project_or_message, set_project
@@ -23,7 +25,7 @@ MODEL_LABELS = {
 
 
 def _open_section() -> None:
-    names = Project.list()
+    names = project_names()
     st.subheader("Open a project")
     if not names:
         st.caption("No projects yet.")
@@ -44,30 +46,41 @@ def _open_section() -> None:
     st.caption(f"Projects are stored in `{folder_label()}`.")
 
 
+DEFAULTS = SessionConfig()
+"""The engine's defaults (the tutorial's settings), shown as the form's starting values."""
+
+
 def _settings(prefix: str, has_oracle: bool, needs_test: bool) -> dict:
     c1, c2, c3 = st.columns(3)
-    model = c1.selectbox("Model", list(MODELS), format_func=MODEL_LABELS.get, key=f"{prefix}_model")
+    model = c1.selectbox(
+        "Model",
+        list(MODELS),
+        index=list(MODELS).index(DEFAULTS.model),
+        format_func=MODEL_LABELS.get,
+        key=f"{prefix}_model",
+    )
     strategy = c2.selectbox(
         "Query strategy",
         list(STRATEGIES),
+        index=list(STRATEGIES).index(DEFAULTS.strategy),
         format_func=lambda s: STRATEGY_LABELS.get(s, s),
         key=f"{prefix}_strategy",
     )
-    batch = c3.number_input("Batch size", 1, 50, 1, key=f"{prefix}_batch")
+    batch = c3.number_input("Batch size", 1, 50, DEFAULTS.batch_size, key=f"{prefix}_batch")
     c4, c5, c6 = st.columns(3)
-    budget = c4.number_input("Label budget", 1, 1_000_000, 20, key=f"{prefix}_budget")
-    seed = c5.number_input("Seed", 0, 2**31 - 1, 42, key=f"{prefix}_seed")
-    test_size = initial = 0.10
-    n_test = 50
+    budget = c4.number_input("Label budget", 1, 1_000_000, DEFAULTS.budget, key=f"{prefix}_budget")
+    seed = c5.number_input("Seed", 0, 2**31 - 1, DEFAULTS.seed, key=f"{prefix}_seed")
+    test_size, initial = DEFAULTS.test_size, DEFAULTS.initial_fraction
+    n_test = DEFAULTS.n_test_to_label
     if has_oracle:
         test_size = c6.number_input(
-            "Test fraction", 0.01, 0.9, 0.10, step=0.05, key=f"{prefix}_test_size"
+            "Test fraction", 0.01, 0.9, DEFAULTS.test_size, step=0.05, key=f"{prefix}_test_size"
         )
         initial = st.number_input(
             "Initially labeled fraction of the pool",
             0.0001,
             0.9,
-            0.10,
+            DEFAULTS.initial_fraction,
             step=0.05,
             format="%.4f",
             key=f"{prefix}_initial",
@@ -77,7 +90,7 @@ def _settings(prefix: str, has_oracle: bool, needs_test: bool) -> dict:
             "Test rows to label first",
             2,
             10_000,
-            50,
+            DEFAULTS.n_test_to_label,
             key=f"{prefix}_n_test",
             help="Uniformly random rows you label first; they only measure accuracy.",
         )

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from al_core import load_builtin
-from al_core.project import Project
+from al_core.projects.project import Project
 
 from .harness import Server, chart_points, enter_name, sample_id, wait_for_new_sample, wait_ready
 

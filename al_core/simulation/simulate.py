@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import ClassifierMixin
 
-from .datasets import Dataset
-from .errors import ConfigError, DatasetError
-from .history import HistoryPoint, learning_curve
-from .session import LabelingSession, SessionConfig
+from al_core.data.datasets import Dataset
+from al_core.errors import ConfigError, DatasetError
+from al_core.learning.config import SessionConfig
+from al_core.learning.history import HistoryPoint, learning_curve
+from al_core.learning.session import LabelingSession
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ def require_oracle(dataset: Dataset) -> np.ndarray:
             f"dataset {dataset.name!r} does not have a label for every row; a simulation "
             "needs one (name the label column, e.g. --label-column)"
         )
+    assert dataset.y is not None  # fully_labeled implies it
     return dataset.y
 
 
@@ -105,7 +107,7 @@ def simulate(
         point = session.label_many(q.ids, y[q.ids])
         queried.extend(int(i) for i in q.ids)
         uncertainty.extend(float(s) for s in q.scores)
-        if on_step is not None:
+        if on_step is not None and point is not None:
             on_step(point)
     n_labeled, accuracy = learning_curve(session.history)
     return SimulationResult(

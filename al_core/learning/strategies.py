@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .errors import ConfigError, PoolExhaustedError
+from al_core.errors import ConfigError, PoolExhaustedError
 
 RandomState = int | np.random.Generator | None
 

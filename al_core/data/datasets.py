@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn import datasets as skdatasets
 from sklearn.preprocessing import StandardScaler
 
-from .errors import DatasetError
+from al_core.errors import DatasetError
 
 MISSING_LABEL: int = -1
 """Marks a row whose label is not known, in every label array of the engine."""

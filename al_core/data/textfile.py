@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .errors import DatasetError
+from al_core.errors import DatasetError
 
 ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 """Tried in order; latin-1 decodes any bytes, so control characters decide "binary"."""
@@ -92,5 +92,5 @@ def sniff_delimiter(text: str) -> str:
     except csv.Error:
         first = sample.splitlines()[0] if sample else ""
         counts = {d: first.count(d) for d in DELIMITERS}
-        best = max(counts, key=counts.get)
+        best = max(counts, key=lambda d: counts[d])
         return best if counts[best] > 0 else ","

@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .datasets import MISSING_LABEL
-from .errors import ConfigError, StorageError
-from .project import Project
+from al_core.data.datasets import MISSING_LABEL
+from al_core.errors import ConfigError, StorageError
+from al_core.projects.eventlog import DATASET_ANNOTATOR, label_of
+from al_core.projects.project import Project
 
 FORMATS = ("csv", "json", "parquet")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -24,7 +25,7 @@ def labels_frame(project: Project, with_values: bool = True) -> pd.DataFrame:
     """One row per labeled row: id, role, label, who and when, conflicts, original values.
 
     Rows labeled from the dataset's own ground truth (a built-in's initial and test
-    sets) have annotator ``"(dataset)"`` and no timestamp.
+    sets) have annotator ``DATASET_ANNOTATOR`` and no timestamp.
     """
     s, data = project.session, project.dataset
     ids = np.flatnonzero(s.labels != MISSING_LABEL)
@@ -38,11 +39,11 @@ def labels_frame(project: Project, with_values: bool = True) -> pd.DataFrame:
                 "row_id": i,
                 "role": "test" if s.is_test[i] else "train",
                 "label": data.class_names[s.labels[i]],
-                "annotator": event.annotator if event else "(dataset)",
+                "annotator": event.annotator if event else DATASET_ANNOTATOR,
                 "labeled_at": event.ts if event else None,
                 "conflict": bool(others),
                 "other_labels": "; ".join(
-                    f"{data.class_names[e.label]} by {e.annotator}" for e in others
+                    f"{data.class_names[label_of(e)]} by {e.annotator}" for e in others
                 ),
             }
         )

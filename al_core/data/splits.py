@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from .errors import ConfigError, DatasetError
+from al_core.errors import ConfigError, DatasetError
 
 
 @dataclass(frozen=True, eq=False)

@@ -12,12 +12,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .datasets import Dataset
-from .errors import ConfigError
-from .models import fit_model, make_model
-from .session import LabelingSession, SessionConfig
-from .simulate import require_oracle, simulate
-from .strategies import check_strategy
+from al_core.data.datasets import Dataset
+from al_core.errors import ConfigError
+from al_core.learning.config import SessionConfig
+from al_core.learning.models import fit_model, make_model
+from al_core.learning.session import LabelingSession
+from al_core.learning.strategies import check_strategy
+from al_core.simulation.simulate import require_oracle, simulate
 
 TARGET_SHARE = 0.98
 """Share of the full-pool accuracy that counts as "as good as labeling everything"."""
@@ -116,10 +117,11 @@ class Comparison:
 def full_pool_accuracy(dataset: Dataset, config: SessionConfig) -> float:
     """Test accuracy of the model trained on every pool label (same split as a session)."""
     session = LabelingSession(dataset, replace(config, budget=None))
+    y = require_oracle(dataset)
     pool = np.flatnonzero(~session.is_test)
-    model = fit_model(make_model(config.model, config.seed), dataset.X[pool], dataset.y[pool])
+    model = fit_model(make_model(config.model, config.seed), dataset.X[pool], y[pool])
     test = session.test_order
-    return float(np.mean(model.predict(dataset.X[test]) == dataset.y[test]))
+    return float(np.mean(model.predict(dataset.X[test]) == y[test]))
 
 
 def compare(

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import ClassifierMixin
 
-from .models import is_plain_logistic, predict_proba_fast
-from .strategies import SCORERS
+from al_core.learning.models import is_plain_logistic, predict_proba_fast
+from al_core.learning.strategies import SCORERS
 
 
 def _binary_linear(model: ClassifierMixin) -> bool:
@@ -52,8 +52,9 @@ def rank_pool(
     """
     n = X.shape[0]
     scorer = SCORERS[strategy]
+    rank: np.ndarray
     if scorer is None:
-        rank, exact = rng.random(n), False
+        rank, exact = np.asarray(rng.random(n)), False
     elif _binary_linear(model):
         rank = np.empty(n)
         w = model.coef_[0].astype(X.dtype, copy=False)

@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 from sklearn.utils.extmath import softmax
 
-from .errors import ConfigError, ModelFitError
+from al_core.errors import ConfigError, ModelFitError
 
 MODELS: dict[str, Callable[[int], ClassifierMixin]] = {
     "logistic_regression": lambda seed: LogisticRegression(max_iter=2000, random_state=seed),

@@ -19,9 +19,9 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from .datasets import MISSING_LABEL, ColumnNote, Dataset
-from .errors import DatasetError
-from .textfile import decode_text, read_source, sniff_delimiter
+from al_core.data.datasets import MISSING_LABEL, ColumnNote, Dataset
+from al_core.data.textfile import decode_text, read_source, sniff_delimiter
+from al_core.errors import DatasetError, TooManyClassesError
 
 MAX_CATEGORIES = 50
 """A text column with more distinct values than this is not one-hot encoded."""
@@ -31,21 +31,6 @@ MAX_MAGNITUDE = 1e100
 
 NUMERIC_SHARE = 0.9
 """A column where at least this share of filled cells are numbers is read as numeric."""
-
-
-class TooManyClassesError(DatasetError):
-    """The label column has so many distinct values it looks like an id or a measurement.
-
-    Load again with ``allow_many_classes=True`` if it really holds class labels.
-    """
-
-    def __init__(self, column: str, n_classes: int, n_rows: int) -> None:
-        super().__init__(
-            f"label column {column!r} has {n_classes} distinct values in {n_rows} labeled rows; "
-            "it looks like an id or a measurement, not a class. Choose another label column, "
-            "or confirm that these really are classes."
-        )
-        self.column, self.n_classes = column, n_classes
 
 
 def read_frame(data: bytes, name: str = "file") -> pd.DataFrame:
@@ -250,7 +235,10 @@ def frame_to_dataset(
     missing = [c for c in feature_columns if c not in frame.columns]
     if missing:
         raise DatasetError(f"{name}: no column named {', '.join(map(repr, missing))}")
-    notes, numeric, categorical, cleaned = [], [], [], {}
+    notes: list[ColumnNote] = []
+    numeric: list[str] = []
+    categorical: list[str] = []
+    cleaned: dict[str, pd.Series] = {}
     for column in feature_columns:
         kind, values, note = _classify_column(frame[column])
         if kind == "unusable":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from al_core.learning.query import HistoryKind
+
 
 @dataclass(frozen=True)
 class HistoryPoint:
@@ -36,7 +38,7 @@ class HistoryPoint:
     scores: tuple[float, ...] = ()
     labels: tuple[int, ...] = ()
     strategy: str = ""
-    kind: str = "initial"
+    kind: HistoryKind = "initial"
     fit_ms: float = 0.0
     query_ms: float = 0.0
     note: str = ""

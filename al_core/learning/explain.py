@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .datasets import Dataset
+from al_core.data.datasets import Dataset
 
 MIN_ROWS = 2
 """A class needs this many labeled rows before a z-score against it means anything."""

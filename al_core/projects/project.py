@@ -16,41 +16,42 @@ undone** is the one that trains the model. Undoing it promotes the next one.
 
 from __future__ import annotations
 
-import json
-import os
+import contextlib
+import sqlite3
 import time
-from dataclasses import asdict, astuple, replace
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from . import leases
-from .datasets import MISSING_LABEL, Dataset
-from .errors import (
+from al_core.data.datasets import MISSING_LABEL, Dataset
+from al_core.errors import (
     ConfigError,
-    DataMismatchError,
     NothingToUndoError,
     ProjectError,
-    ProjectExistsError,
 )
-from .eventlog import Event, EventLog, Saved
-from .fairlock import FairRLock
-from .session import LabelingSession, Query, SessionConfig
-from .sources import DataSource, content_hash, dataset_hash
-from .store import SCHEMA_VERSION, SUFFIX, Store, project_path, projects_dir
+from al_core.learning.config import SessionConfig
+from al_core.learning.query import Query
+from al_core.learning.session import LabelingSession
+from al_core.projects import event_rows, leases
+from al_core.projects.baseline import compute_baseline, read_baseline, write_baseline
+from al_core.projects.eventlog import Event, EventKind, EventLog, Saved, row_of
+from al_core.projects.fairlock import FairRLock
+from al_core.projects.files import create_file, read_settings
+from al_core.projects.sources import DataSource
+from al_core.projects.store import SUFFIX, Store, project_path, translate
+from al_core.simulation.compare import Curve
 
 DEFAULT_LEASE_SECONDS = 600.0
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class Project:
     """An open project. Use ``Project.create`` or ``Project.open``; thread-safe."""
 
-    def __init__(self, store: Store, dataset: Dataset, config: SessionConfig, meta: dict):
+    def __init__(
+        self, store: Store, dataset: Dataset, config: SessionConfig, meta: dict[str, Any]
+    ) -> None:
         self.store = store
         self.name = store.path.name[: -len(SUFFIX)]
         self.dataset = dataset
@@ -100,39 +101,7 @@ class Project:
         dataset = source.load(content)
         LabelingSession(dataset, config)  # fails here, before any file exists
         path = project_path(name, folder)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
-        except FileExistsError:
-            raise ProjectExistsError(
-                f"a project named {path.stem!r} already exists; open it or choose another name"
-            ) from None
-        except OSError as exc:
-            raise ProjectError(f"cannot create {str(path)!r}: {exc.strerror}") from exc
-        try:
-            store = Store(path, create=True)
-            meta = {
-                "schema_version": SCHEMA_VERSION,
-                "created": _now(),
-                "source": source.to_dict(),
-                "config": asdict(config),
-                "class_names": list(dataset.class_names),
-                "data_hash": dataset_hash(dataset),
-                "lease_seconds": lease_seconds,
-            }
-            with store.write() as conn:
-                conn.executemany(
-                    "INSERT INTO meta (key, value) VALUES (?, ?)",
-                    [(k, json.dumps(v)) for k, v in meta.items()],
-                )
-                if content is not None:
-                    conn.execute(
-                        "INSERT INTO blobs (hash, name, content) VALUES (?, ?, ?)",
-                        (content_hash(content), source.name, content),
-                    )
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
+        store, meta = create_file(path, source, config, dataset, content, lease_seconds)
         return cls(store, dataset, config, meta)
 
     @classmethod
@@ -148,24 +117,8 @@ class Project:
         """
         store = Store(project_path(name_or_path, folder))
         try:
-            meta = {k: json.loads(v) for k, v in store.meta().items()}
-            source = DataSource.from_dict(meta["source"])
-            content = None
-            if source.kind == "file":
-                rows = store.read("SELECT hash, content FROM blobs LIMIT 1")
-                if not rows or content_hash(rows[0][1]) != rows[0][0]:
-                    raise DataMismatchError(
-                        f"the data file stored in project {store.path.stem!r} is damaged"
-                    )
-                content = rows[0][1]
-            dataset = source.load(content)
-            if dataset_hash(dataset) != meta["data_hash"]:
-                raise DataMismatchError(
-                    f"the data of project {store.path.stem!r} is no longer what it was labeled "
-                    "on (a library update may have changed it); its labels are safe, but it "
-                    "cannot be opened with this data"
-                )
-            return cls(store, dataset, SessionConfig(**meta["config"]), meta)
+            dataset, config, meta = read_settings(store)
+            return cls(store, dataset, config, meta)
         except (KeyError, TypeError, ValueError) as exc:
             store.close()
             raise ProjectError(
@@ -175,14 +128,6 @@ class Project:
             store.close()
             raise
 
-    @staticmethod
-    def list(folder: str | Path | None = None) -> list[str]:
-        """Names of the projects in the folder, sorted."""
-        root = projects_dir(folder)
-        return (
-            sorted(p.name[: -len(SUFFIX)] for p in root.glob(f"*{SUFFIX}")) if root.exists() else []
-        )
-
     def close(self) -> None:
         self.store.close()
 
@@ -190,25 +135,23 @@ class Project:
     def refresh(self) -> bool:
         """Apply events other processes committed since the last look; True if any."""
         with self._lock:
-            return self._catch_up(self.store.read)
+            return self._catch_up(self.store.conn)
 
     @property
     def events(self) -> list[Event]:
         """Every event applied so far, in log order."""
         return self.log.events
 
-    def _catch_up(self, read) -> bool:
-        last = self.log.last_seq
-        rows = read(
-            "SELECT seq, kind, row_id, label, annotator, ts, model_version, strategy, score, "
-            "target FROM events WHERE seq > ? ORDER BY seq",
-            (last,),
-        )
-        for row in rows:
-            self.log.apply(Event(*row))
-        if rows:
+    def _catch_up(self, conn: sqlite3.Connection) -> bool:
+        try:
+            events = event_rows.read_since(conn, self.log.last_seq)
+        except sqlite3.Error as exc:
+            raise translate(exc, self.store.path) from exc
+        for event in events:
+            self.log.apply(event)
+        if events:
             self.session.rescore()
-        return bool(rows)
+        return bool(events)
 
     def conflicts(self) -> dict[int, list[Event]]:
         """Per row, the labels that were saved but do not train the model (see eventlog)."""
@@ -218,26 +161,36 @@ class Project:
         """The label event whose label trains the model for a row (None: dataset's own)."""
         return self.log.label_event(row_id)
 
-    def baseline(self, seeds: int = 10, compute: bool = True):
+    def baseline(self, seeds: int = 10, compute: bool = True) -> Curve | None:
         """The random-sampling band of this project's chart, a ``Curve`` (see ``baseline``).
 
         None when the data has no ground truth (nothing to simulate with), or when it
         has not been computed yet and ``compute`` is False. Computing takes seconds on a
         large pool and does not hold up labeling.
         """
-        from .baseline import compute_baseline, read_baseline, write_baseline
-
         if not self.dataset.fully_labeled:
             return None
         with self._lock:
-            curve = read_baseline(self)
+            curve = read_baseline(self.store)
         if curve is None and compute:
-            curve = compute_baseline(self, seeds)
+            s = self.session
+            curve = compute_baseline(self.dataset, s.config, s.n_unlabeled, seeds)
             with self._lock:
-                write_baseline(self, curve)
+                write_baseline(self.store, curve)
         return curve
 
     # -------------------------------------------------------------------- writing
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """Every write: take the lock, open the write, apply what others wrote first.
+
+        Yields the connection inside the write transaction; the events written there
+        are durable once the block exits.
+        """
+        with self._lock, self.store.write() as conn:
+            self._catch_up(conn)
+            yield conn
+
     def next_for(self, annotator: str, k: int | None = None) -> Query:
         """Rows for ``annotator`` to label, leased to them; the same rows until labeled.
 
@@ -248,8 +201,7 @@ class Project:
         """
         annotator = _check_annotator(annotator)
         k = self.session.config.batch_size if k is None else int(k)
-        with self._lock, self.store.write() as conn:
-            self._catch_up(lambda sql, p: conn.execute(sql, p).fetchall())
+        with self._writing() as conn:
             now = time.time()
             until = now + self.lease_seconds
             held = leases.live(conn, now)
@@ -265,13 +217,8 @@ class Project:
                 ids = np.array([lease.row_id for lease in mine], dtype=np.int64)
                 leases.renew(conn, ids.tolist(), until)
                 scores = np.array([np.nan if m.score is None else m.score for m in mine])
-                kind = (
-                    "test"
-                    if s.is_test[ids[0]]
-                    else ("cold_start" if s.model is None else "strategy")
-                )
                 version = -1 if mine[0].model_version is None else mine[0].model_version
-                return Query(ids, scores, kind, s.config.strategy, version)
+                return Query(ids, scores, s.kind_of(int(ids[0])), s.config.strategy, version)
             leases.release_annotator(conn, annotator)
             query = s.query(
                 k, exclude=[lease.row_id for lease in held if lease.annotator != annotator]
@@ -280,7 +227,7 @@ class Project:
                 conn,
                 annotator,
                 query.ids.tolist(),
-                [_num(x) for x in query.scores],
+                [_score_or_none(x) for x in query.scores],
                 query.model_version,
                 until,
             )
@@ -299,30 +246,26 @@ class Project:
         annotator = _check_annotator(annotator)
         row_id, label = int(row_id), int(label)
         s = self.session
-        if not 0 <= row_id < s.labels.size:
-            raise ConfigError(f"row ids must be in 0..{s.labels.size - 1}")
-        if not 0 <= label < self.dataset.n_classes:
-            raise ConfigError(f"labels must be class indices 0..{self.dataset.n_classes - 1}")
+        s.check_rows(row_id)
+        s.check_classes(label)
         with self._lock:
-            with self.store.write() as conn:
-                self._catch_up(lambda sql, p: conn.execute(sql, p).fetchall())
-                shown = self._shown_as(conn, row_id)
-                event = self._insert(conn, "label", row_id, label, annotator, *shown)
+            with self._writing() as conn:
+                event = self._insert(conn, "label", row_id, annotator, label=label)
                 leases.release_row(conn, row_id)
             conflict = bool(s.labels[row_id] != MISSING_LABEL)
             before = len(s.history)
             self.log.apply(event)
             s.rescore()
             point = s.history[-1] if len(s.history) > before else None
-            return Saved(event.seq, conflict, point)
+            return Saved(_seq(event), conflict, point)
 
     def skip(self, annotator: str, row_id: int) -> Saved:
         """Put a row on the shared "later" list (saved like a label)."""
-        return self._simple("skip", annotator, int(row_id))
+        return self._mark("skip", annotator, int(row_id))
 
     def revisit(self, annotator: str, row_id: int | None = None) -> Saved:
         """Take a row (None: every row) off the "later" list."""
-        return self._simple("revisit", annotator, None if row_id is None else int(row_id))
+        return self._mark("revisit", annotator, None if row_id is None else int(row_id))
 
     def undo(self, annotator: str) -> Event:
         """Take back ``annotator``'s own last label or skip; returns the event undone.
@@ -334,20 +277,19 @@ class Project:
         """
         annotator = _check_annotator(annotator)
         with self._lock:
-            with self.store.write() as conn:
-                self._catch_up(lambda sql, p: conn.execute(sql, p).fetchall())
+            with self._writing() as conn:
                 target = self.log.last_undoable(annotator)
                 if target is None:
                     raise NothingToUndoError(f"{annotator} has nothing to undo")
                 event = self._insert(
-                    conn, "undo", target.row_id, None, annotator, None, None, target.seq
+                    conn, "undo", target.row_id, annotator, target=target.seq, shown=(None, None)
                 )
                 # The row taken back is what the annotator sees next, so they can redo it.
                 leases.release_annotator(conn, annotator)
                 leases.grant(
                     conn,
                     annotator,
-                    [target.row_id],
+                    [row_of(target)],
                     [target.score],
                     target.model_version,
                     time.time() + self.lease_seconds,
@@ -357,49 +299,53 @@ class Project:
             self.session.rescore()
             return target
 
-    def _simple(self, kind: str, annotator: str, row_id: int | None) -> Saved:
+    def _mark(self, kind: EventKind, annotator: str, row_id: int | None) -> Saved:
+        """Save a skip or a revisit: no refit, only the "later" list changes."""
         annotator = _check_annotator(annotator)
-        if row_id is not None and not 0 <= row_id < self.session.labels.size:
-            raise ConfigError(f"row ids must be in 0..{self.session.labels.size - 1}")
+        if row_id is not None:
+            self.session.check_rows(row_id)
         with self._lock:
-            with self.store.write() as conn:
-                self._catch_up(lambda sql, p: conn.execute(sql, p).fetchall())
-                shown = (None, None)
-                if kind == "skip":
-                    shown = self._shown_as(conn, row_id)
+            with self._writing() as conn:
+                if kind == "skip" and row_id is not None:
+                    event = self._insert(conn, kind, row_id, annotator)
                     leases.release_row(conn, row_id)
-                event = self._insert(conn, kind, row_id, None, annotator, *shown)
+                else:
+                    event = self._insert(conn, kind, row_id, annotator, shown=(None, None))
             self.log.apply(event)
-            return Saved(event.seq)
-
-    def _shown_as(self, conn, row_id: int) -> tuple[int, float | None]:
-        """Model version and score the row was shown with (its lease), else current ones."""
-        lease = leases.shown_as(conn, row_id)
-        if lease is not None:
-            return lease
-        return self.session.model_version, _num(self.session.score_of(row_id))
+            return Saved(_seq(event))
 
     def _insert(
-        self, conn, kind, row_id, label, annotator, model_version, score, target=None
+        self,
+        conn: sqlite3.Connection,
+        kind: EventKind,
+        row_id: int | None,
+        annotator: str,
+        label: int | None = None,
+        target: int | None = None,
+        shown: tuple[int | None, float | None] | None = None,
     ) -> Event:
-        event = Event(
-            None,
+        """Write one event; ``shown`` defaults to how the row was shown (see below)."""
+        if shown is None and row_id is not None:
+            shown = self._shown_as(conn, row_id)
+        version, score = shown or (None, None)
+        return event_rows.insert(
+            conn,
             kind,
             row_id,
             label,
             annotator,
-            _now(),
-            model_version,
+            version,
             self.session.config.strategy,
             score,
             target,
         )
-        cur = conn.execute(
-            "INSERT INTO events (kind, row_id, label, annotator, ts, model_version, strategy, "
-            "score, target) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            astuple(event)[1:],
-        )
-        return replace(event, seq=cur.lastrowid)
+
+    def _shown_as(self, conn: sqlite3.Connection, row_id: int) -> tuple[int | None, float | None]:
+        """Model version and score the row was shown with (its lease), else current ones."""
+        lease = leases.shown_as(conn, row_id)
+        if lease is not None:
+            return lease
+        return self.session.model_version, _score_or_none(self.session.score_of(row_id))
 
 
 def _check_annotator(name: str) -> str:
@@ -409,5 +355,11 @@ def _check_annotator(name: str) -> str:
     return name[:80]
 
 
-def _num(x) -> float | None:
+def _seq(event: Event) -> int:
+    assert event.seq is not None  # events read back or just inserted always have one
+    return event.seq
+
+
+def _score_or_none(x: float | None) -> float | None:
+    """A score as stored: None where it is missing or NaN."""
     return None if x is None or (isinstance(x, float) and np.isnan(x)) else float(x)

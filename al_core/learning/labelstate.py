@@ -12,8 +12,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .config import DONE, LEARN, TEST
-from .datasets import MISSING_LABEL
+from al_core.data.datasets import MISSING_LABEL
+from al_core.errors import ConfigError
+from al_core.learning.query import DONE, LEARN, TEST, Phase
 
 
 class _Derived(NamedTuple):
@@ -31,11 +32,13 @@ class LabelState:
     Parameters
     ----------
     n_samples : int
+    n_classes : int
     budget : int or None
         Training labels allowed after the initial set (None: no limit).
     """
 
-    def __init__(self, n_samples: int, budget: int | None) -> None:
+    def __init__(self, n_samples: int, n_classes: int, budget: int | None) -> None:
+        self.n_classes = n_classes
         self.labels = np.full(n_samples, MISSING_LABEL, dtype=np.int64)
         self.is_test = np.zeros(n_samples, dtype=bool)
         self.skipped = np.zeros(n_samples, dtype=bool)
@@ -122,8 +125,20 @@ class LabelState:
             return None
         return max(self._budget - self.n_queried, 0)
 
+    def check_rows(self, row_ids) -> None:
+        """Raise ``ConfigError`` unless every id names a row of the pool."""
+        ids = np.asarray(row_ids, dtype=np.int64).ravel()
+        if ids.size and (ids.min() < 0 or ids.max() >= self.labels.size):
+            raise ConfigError(f"row ids must be in 0..{self.labels.size - 1}")
+
+    def check_classes(self, labels) -> None:
+        """Raise ``ConfigError`` unless every label is a class index."""
+        labs = np.asarray(labels, dtype=np.int64).ravel()
+        if labs.size and (labs.min() < 0 or labs.max() >= self.n_classes):
+            raise ConfigError(f"labels must be class indices 0..{self.n_classes - 1}")
+
     @property
-    def phase(self) -> str:
+    def phase(self) -> Phase:
         if self._derived().n_test_pending:
             return TEST
         if self.n_unlabeled == 0 or self.budget_left == 0:

@@ -1,18 +1,13 @@
-"""Settings of a labeling session, its phases, and what a query returns."""
+"""Settings of a labeling session, with the tutorial's values as defaults."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from .errors import ConfigError
-from .models import make_model
-from .splits import check_fraction
-from .strategies import check_strategy
-
-TEST, LEARN, DONE = "test", "learn", "done"
-"""Session phases: labeling the test set, active learning, budget or pool used up."""
+from al_core.data.splits import check_fraction
+from al_core.errors import ConfigError
+from al_core.learning.models import make_model
+from al_core.learning.strategies import check_strategy
 
 
 @dataclass(frozen=True)
@@ -45,27 +40,3 @@ class SessionConfig:
             raise ConfigError(f"n_test_to_label must be at least 1, got {self.n_test_to_label}")
         if self.chunk_rows < 1:
             raise ConfigError("chunk_rows must be at least 1")
-
-
-@dataclass(frozen=True)
-class Query:
-    """Rows proposed for labeling, most useful first.
-
-    Attributes
-    ----------
-    ids : ndarray of shape (k,)
-        Row ids (positions in the dataset).
-    scores : ndarray of shape (k,)
-        Uncertainty under ``strategy``; for a cold start the distance to the nearest
-        labeled row; NaN for random and test-set rows.
-    kind : {"test", "cold_start", "strategy"}
-    strategy : str
-    model_version : int
-        Number of training labels of the model that scored the rows (-1: no model).
-    """
-
-    ids: np.ndarray
-    scores: np.ndarray
-    kind: str
-    strategy: str
-    model_version: int

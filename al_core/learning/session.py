@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Literal, NamedTuple
 
 import numpy as np
 from sklearn.base import ClassifierMixin
 
-from .coldstart import diverse_rows
-from .config import DONE, LEARN, TEST, Query, SessionConfig
-from .datasets import MISSING_LABEL, Dataset
-from .errors import (
+from al_core.data.datasets import MISSING_LABEL, Dataset
+from al_core.data.splits import random_test_rows, reference_split
+from al_core.errors import (
     AlreadyLabeledError,
     ConfigError,
     ModelFitError,
@@ -27,18 +27,29 @@ from .errors import (
     NothingToUndoError,
     PoolExhaustedError,
 )
-from .history import HistoryPoint
-from .labelstate import LabelState
-from .models import fit_model, full_proba, make_model
-from .scoring import rank_pool, scores_of
-from .splits import random_test_rows, reference_split
-from .strategies import select_top_k
+from al_core.learning.coldstart import diverse_rows
+from al_core.learning.config import SessionConfig
+from al_core.learning.history import HistoryPoint
+from al_core.learning.labelstate import LabelState
+from al_core.learning.models import fit_model, full_proba, make_model
+from al_core.learning.query import TEST, HistoryKind, Query, QueryKind
+from al_core.learning.scoring import rank_pool, scores_of
+from al_core.learning.strategies import select_top_k
 
 
 @dataclass
 class _Action:
-    op: str  # "label" or "skip"
+    op: Literal["label", "skip"]
     ids: tuple[int, ...]
+
+
+class _Queried(NamedTuple):
+    """The rows whose labels made a history point, as ``HistoryPoint`` names them."""
+
+    queried_ids: tuple[int, ...]
+    scores: tuple[float, ...]
+    labels: tuple[int, ...]
+    kind: HistoryKind
 
 
 class LabelingSession(LabelState):
@@ -71,7 +82,7 @@ class LabelingSession(LabelState):
             estimator if estimator is not None else make_model(self.config.model, self.config.seed)
         )
         n = dataset.n_samples
-        super().__init__(n, self.config.budget)
+        super().__init__(n, dataset.n_classes, self.config.budget)
         self.history: list[HistoryPoint] = []
         self.model: ClassifierMixin | None = None
         self.fit_error: str | None = None
@@ -83,7 +94,7 @@ class LabelingSession(LabelState):
         self._cold_scores: dict[int, float] = {}
         self._X_test: np.ndarray | None = None
 
-        if dataset.fully_labeled:
+        if dataset.fully_labeled and dataset.y is not None:
             split = reference_split(
                 dataset.y, self.config.test_size, self.config.initial_fraction, self.config.seed
             )
@@ -102,12 +113,19 @@ class LabelingSession(LabelState):
             test_mask[self.test_order] = True
             self.initial_ids = np.flatnonzero(known & ~test_mask)
         self.is_test[self.test_order] = True
-        self._center = self._scale = None
-        self._refresh(rescore=True, point={})
+        self._center: np.ndarray | None = None
+        self._scale: np.ndarray | None = None
+        self._refresh(rescore=True, record=True)
 
     @property
     def model_version(self) -> int:
         return self.n_labeled if self.model is not None else -1
+
+    def kind_of(self, row_id: int) -> QueryKind:
+        """Why a row would be shown now: test set, cold start or the strategy."""
+        if self.is_test[row_id]:
+            return "test"
+        return "cold_start" if self.model is None else "strategy"
 
     @property
     def accuracy(self) -> float | None:
@@ -148,6 +166,7 @@ class LabelingSession(LabelState):
             self._cold_scores = dict(zip(ids.tolist(), scores.tolist(), strict=True))
             return Query(ids, scores, "cold_start", self.config.strategy, -1)
         rank = self._rank
+        assert rank is not None  # a model exists, so the pool was scored
         saved = rank[held]
         rank[held] = -np.inf  # held rows out of this query only
         try:
@@ -194,10 +213,8 @@ class LabelingSession(LabelState):
         labs = np.asarray(labels, dtype=np.int64).ravel()
         if ids.size == 0 or ids.size != labs.size or np.unique(ids).size != ids.size:
             raise ConfigError("give one label per row, for distinct rows")
-        if ids.min() < 0 or ids.max() >= self.labels.size:
-            raise ConfigError(f"row ids must be in 0..{self.labels.size - 1}")
-        if labs.min() < 0 or labs.max() >= self.dataset.n_classes:
-            raise ConfigError(f"labels must be class indices 0..{self.dataset.n_classes - 1}")
+        self.check_rows(ids)
+        self.check_classes(labs)
         done = ids[self.labels[ids] != MISSING_LABEL]
         if done.size:
             raise AlreadyLabeledError(f"row {int(done[0])} is already labeled")
@@ -208,22 +225,17 @@ class LabelingSession(LabelState):
         if scores is None:
             scores = [self.score_of(i) for i in ids.tolist()]
         scores = [float(x) for x in scores]
-        kind = "cold_start" if self.model is None else "strategy"
+        kind: HistoryKind = "cold_start" if self.model is None else "strategy"
         self.labels[ids] = labs
         self._version += 1
         self.skipped[ids] = False
         self._actions.append(_Action("label", tuple(ids.tolist())))
         if is_test.all():
             if was_test_phase and self.phase != TEST:
-                return self._refresh(rescore, {})
+                return self._refresh(rescore, record=True)
             return None
-        point = dict(
-            queried_ids=tuple(ids.tolist()),
-            scores=tuple(scores),
-            labels=tuple(labs.tolist()),
-            kind=kind,
-        )
-        return self._refresh(rescore, point)
+        queried = _Queried(tuple(ids.tolist()), tuple(scores), tuple(labs.tolist()), kind)
+        return self._refresh(rescore, record=True, queried=queried)
 
     def unlabel(self, row_id: int, rescore: bool = True) -> None:
         """Remove a row's label (the inverse of ``label``), refitting the model."""
@@ -239,7 +251,7 @@ class LabelingSession(LabelState):
                 self.model = None
             return
         self.history = [p for p in self.history if row_id not in p.queried_ids]
-        self._refresh(rescore, None)
+        self._refresh(rescore, record=False)
 
     def skip(self, row_id: int) -> None:
         """Put a row on the "later" list: it is not offered again until revisited."""
@@ -315,15 +327,17 @@ class LabelingSession(LabelState):
         self._last_query_ms = (time.perf_counter() - t0) * 1e3
 
     # ---------------------------------------------------------------------- internals
-    def _refresh(self, rescore: bool, point: dict | None) -> HistoryPoint | None:
-        """Refit, rescore and (with ``point``) append a history point built from it."""
+    def _refresh(
+        self, rescore: bool, record: bool, queried: _Queried | None = None
+    ) -> HistoryPoint | None:
+        """Refit and rescore; with ``record``, append a history point (for ``queried``)."""
         if self.phase == TEST:
             self.model, self._rank = None, None
             return None
         self._fit()
         if rescore:
             self.rescore()
-        if point is None:
+        if not record:
             return None
         accuracy = self.evaluate() if self.model is not None else None
         made = HistoryPoint(
@@ -333,7 +347,7 @@ class LabelingSession(LabelState):
             fit_ms=self._last_fit_ms,
             query_ms=self._last_query_ms if rescore else 0.0,
             note=self.fit_error or "",
-            **point,
+            **(queried._asdict() if queried else {}),
         )
         self.history.append(made)
         return made
@@ -371,12 +385,9 @@ class LabelingSession(LabelState):
         return np.random.default_rng([seed, self.n_labeled, self.n_test_labeled])
 
     def _standardization(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._center is None:
+        if self._center is None or self._scale is None:
             X = self.dataset.X
             self._center = X.mean(axis=0)
             std = X.std(axis=0)
             self._scale = np.where(std > 0, std, 1.0)
         return self._center, self._scale
-
-
-__all__ = ["LabelingSession", "SessionConfig", "Query", "TEST", "LEARN", "DONE"]

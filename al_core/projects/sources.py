@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .datasets import Dataset, load_builtin
-from .errors import DatasetError
+from al_core.data.datasets import Dataset, load_builtin
+from al_core.errors import DatasetError
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class DataSource:
     float32 : bool
         Store the pool as float32.
     label_column, feature_columns, class_names, allow_many_classes
-        The loader's options for a file (see ``al_core.tabular.load_table``).
+        The loader's options for a file (see ``al_core.data.tabular.load_table``).
     """
 
     kind: str
@@ -53,7 +53,7 @@ class DataSource:
             return load_builtin(self.name, seed=self.seed, dtype=dtype)
         if content is None:
             raise DatasetError(f"the file {self.name!r} of this project is missing")
-        from .tabular import load_table
+        from al_core.data.tabular import load_table
 
         return load_table(
             content,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .strategies import RandomState, as_generator
+from al_core.learning.strategies import RandomState, as_generator
 
 MAX_CANDIDATES = 20_000
 """Cold start looks at a seeded sample of at most this many rows of a large pool."""

@@ -8,39 +8,40 @@ pool), so it is computed once, outside the project's lock, and kept in the proje
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .compare import Curve, random_baseline
+from al_core.data.datasets import Dataset
+from al_core.learning.config import SessionConfig
+from al_core.projects.store import Store
+from al_core.simulation.compare import Curve, random_baseline
 
-if TYPE_CHECKING:
-    from .project import Project
 
-
-def read_baseline(project: Project) -> Curve | None:
+def read_baseline(store: Store) -> Curve | None:
     """The stored band, or None if it has not been computed yet."""
-    stored = project.store.read("SELECT value FROM meta WHERE key = 'baseline'")
+    stored = store.read("SELECT value FROM meta WHERE key = 'baseline'")
     if not stored:
         return None
     d = json.loads(stored[0][0])
     return Curve("random", np.asarray(d["n_labeled"]), np.asarray(d["accuracy"], float))
 
 
-def compute_baseline(project: Project, seeds: int = 10) -> Curve:
+def compute_baseline(
+    dataset: Dataset, config: SessionConfig, n_unlabeled: int, seeds: int = 10
+) -> Curve:
     """Random sampling from the project's own split and starting set, over ``seeds`` runs.
 
-    The curve spans the project's budget (100 queries when it has none). Reads only the
-    project's dataset and settings, so it may run while others label.
+    The curve spans the project's budget (100 queries when it has none), at most the
+    ``n_unlabeled`` rows of the pool. Reads only the dataset and the settings, so it may
+    run while others label.
     """
-    config = project.session.config
-    queries = min(config.budget or 100, project.session.n_unlabeled)
-    return random_baseline(project.dataset, config, queries, seeds)
+    queries = min(config.budget or 100, n_unlabeled)
+    return random_baseline(dataset, config, queries, seeds)
 
 
-def write_baseline(project: Project, curve: Curve) -> None:
+def write_baseline(store: Store, curve: Curve) -> None:
     payload = {"n_labeled": curve.n_labeled.tolist(), "accuracy": curve.accuracy.tolist()}
-    with project.store.write() as conn:
+    with store.write() as conn:
         conn.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('baseline', ?)",
             (json.dumps(payload),),

@@ -38,7 +38,7 @@ def grant(
     annotator: str,
     row_ids: list[int],
     scores: list[float | None],
-    model_version: int,
+    model_version: int | None,
     until: float,
     first_rank: int = 0,
 ) -> None:

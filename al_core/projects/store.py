@@ -14,7 +14,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from .errors import ProjectError, ProjectNotFoundError, StorageError
+from al_core.errors import ProjectError, ProjectNotFoundError, StorageError
 
 SCHEMA_VERSION = 1
 """Bumped whenever the tables change; a newer file is refused by an older engine."""
@@ -82,6 +82,14 @@ def project_path(name_or_path: str | Path, folder: str | Path | None = None) -> 
     if candidate.suffix == SUFFIX and candidate.exists():
         return candidate
     return projects_dir(folder) / f"{safe_name(str(name_or_path))}{SUFFIX}"
+
+
+def project_names(folder: str | Path | None = None) -> list[str]:
+    """Names of the projects in the folder, sorted."""
+    root = projects_dir(folder)
+    if not root.exists():
+        return []
+    return sorted(p.name[: -len(SUFFIX)] for p in root.glob(f"*{SUFFIX}"))
 
 
 def translate(exc: sqlite3.Error, path: Path) -> ProjectError:
