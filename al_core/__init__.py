@@ -32,6 +32,7 @@ from al_core.errors import (
     ProjectError,
     ProjectExistsError,
     ProjectNotFoundError,
+    StaleActionError,
     StorageError,
     TooManyClassesError,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "STRATEGIES",
     "SessionConfig",
     "SimulationResult",
+    "StaleActionError",
     "StorageError",
     "TEST",
     "TooManyClassesError",

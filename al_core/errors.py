@@ -50,6 +50,14 @@ class NothingToUndoError(ALError):
     """Undo was asked for, but there is no action of that annotator to take back."""
 
 
+class StaleActionError(ALError):
+    """A label, skip or undo named a sample that is no longer the one on the person's screen.
+
+    Raised when a key press arrives after the sample it was meant for was labeled,
+    skipped or handed to someone else; nothing is saved.
+    """
+
+
 class ModelFitError(ALError):
     """The model could not be fitted on the labeled rows."""
 

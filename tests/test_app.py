@@ -35,11 +35,18 @@ def start(at, name="Ada"):
 
 
 def sample_id(at):
-    for m in at.markdown:
-        found = re.fullmatch(r"### Sample #(\d+)", m.value)
+    for b in at.button:
+        found = re.fullmatch(r"sample_(\d+)", b.key or "")
         if found:
             return int(found.group(1))
     return None
+
+
+def press(at, what, cls=None):
+    """Click the card's button for the sample shown: a class (``what="label"``), skip or undo."""
+    row = sample_id(at)
+    key = f"label_{row}_{cls}" if what == "label" else f"{what}_{row}"
+    return at.button(key=key).click().run()
 
 
 def texts(at):
@@ -64,14 +71,15 @@ def test_first_run_asks_a_name_then_shows_the_most_uncertain_sample(app):
     start(app)
     assert sample_id(app) == 922  # the reference's first query
     assert "least sure" in texts(app)
-    assert [app.button(key=f"label_{i}").label for i in (0, 1)] == ["class 0", "class 1"]
+    labels = [app.button(key=f"label_922_{i}").label for i in (0, 1)]
+    assert labels == ["class 0", "class 1"]
 
 
 def test_twenty_labels_reproduce_the_reference_curve_in_the_chart(app, tmp_path):
     start(app)
     for _ in range(20):
         row = sample_id(app)
-        app.button(key=f"label_{TRUTH[row]}").click().run()
+        press(app, "label", TRUTH[row])
         assert not app.exception
     assert "budget is used up" in texts(app)
     xs, ys = curve(app)
@@ -84,11 +92,11 @@ def test_twenty_labels_reproduce_the_reference_curve_in_the_chart(app, tmp_path)
 def test_undo_and_skip(app, tmp_path):
     start(app)
     first = sample_id(app)
-    app.button(key="label_0").click().run()
+    press(app, "label", 0)
     assert sample_id(app) != first
-    app.button(key="undo").click().run()
+    press(app, "undo")
     assert sample_id(app) == first
-    app.button(key="skip").click().run()
+    press(app, "skip")
     assert sample_id(app) != first
     project = Project.open("tutorial", folder=tmp_path)
     assert project.session.skipped_ids.tolist() == [first]
@@ -123,12 +131,12 @@ def test_uploaded_csv_without_labels_goes_through_the_test_set_phase(app, tmp_pa
     app.switch_page("al_ui/pages/label.py").run()
     assert "Test set first" in texts(app)
     for _ in range(6):
-        app.button(key=f"label_{truth[sample_id(app)]}").click().run()
+        press(app, "label", truth[sample_id(app)])
     assert "Test set first" not in texts(app)
     kinds = set()
     for _ in range(8):
         kinds.add("cold" if "No model yet" in texts(app) else "model")
-        app.button(key=f"label_{truth[sample_id(app)]}").click().run()
+        press(app, "label", truth[sample_id(app)])
     assert kinds == {"cold", "model"}
     project = Project.open("sensors", folder=tmp_path)
     assert project.session.is_test.sum() == 6 and project.session.n_labeled == 8
@@ -165,7 +173,7 @@ def test_uploaded_csv_with_labels_can_be_simulated(app, tmp_path):
 )
 def test_a_bad_upload_shows_a_readable_message(app, tmp_path, filename, content, message):
     start(app)
-    app.button(key="label_0").click().run()
+    press(app, "label", 0)
     before = {p.name: p.stat().st_size for p in tmp_path.glob("*.alproj")}
     upload(app, filename, content)
     errors = "\n".join(e.value for e in app.error)
@@ -195,9 +203,9 @@ def test_compare_page_shows_curves_and_a_summary(app):
 def test_data_page_lists_labels_and_the_skipped_row(app):
     start(app)
     labeled = sample_id(app)
-    app.button(key="label_1").click().run()
+    press(app, "label", 1)
     skipped = sample_id(app)
-    app.button(key="skip").click().run()
+    press(app, "skip")
     app.switch_page("al_ui/pages/data.py").run()
     assert not app.exception
     table = app.dataframe[0].value
@@ -209,14 +217,14 @@ def test_data_page_lists_labels_and_the_skipped_row(app):
 def test_a_deleted_project_file_shows_not_saved_and_keeps_earlier_labels(app, tmp_path):
     start(app)
     first = sample_id(app)
-    app.button(key=f"label_{TRUTH[first]}").click().run()
+    press(app, "label", TRUTH[first])
     path = tmp_path / "tutorial.alproj"
     backup = tmp_path / "backup.alproj"
     with sqlite3.connect(path) as live, sqlite3.connect(backup) as copy:
         live.backup(copy)  # what an administrator's backup holds
     path.unlink()
     row = sample_id(app)
-    app.button(key=f"label_{TRUTH[row]}").click().run()
+    press(app, "label", TRUTH[row])
     assert not app.exception
     errors = "\n".join(e.value for e in app.error)
     assert "Not saved" in errors and "deleted or replaced" in errors
@@ -244,7 +252,7 @@ def test_the_random_band_appears_once_computed_in_the_background(app, tmp_path):
     deadline = time.time() + 60
     while project.baseline(compute=False) is None and time.time() < deadline:
         time.sleep(0.2)
-    app.button(key="label_0").click().run()
+    press(app, "label", 0)
     names = {
         t.get("name") for t in json.loads(app.sidebar.get("plotly_chart")[0].proto.spec)["data"]
     }

@@ -61,6 +61,14 @@ def release_row(conn: sqlite3.Connection, row_id: int) -> None:
     conn.execute("DELETE FROM leases WHERE row_id = ?", (row_id,))
 
 
+def holder(conn: sqlite3.Connection, row_id: int, now: float) -> str | None:
+    """Who holds a live lease on the row, if anyone."""
+    found = conn.execute(
+        "SELECT annotator FROM leases WHERE row_id = ? AND expires >= ?", (row_id, now)
+    ).fetchone()
+    return None if found is None else str(found[0])
+
+
 def shown_as(conn: sqlite3.Connection, row_id: int) -> tuple[int | None, float | None] | None:
     """(model_version, score) the row's lease was granted with, if it has one."""
     return conn.execute(

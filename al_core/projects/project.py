@@ -30,6 +30,7 @@ from al_core.errors import (
     ConfigError,
     NothingToUndoError,
     ProjectError,
+    StaleActionError,
 )
 from al_core.learning.config import SessionConfig
 from al_core.learning.query import Query
@@ -233,13 +234,18 @@ class Project:
             )
             return query
 
-    def label(self, annotator: str, row_id: int, label: int) -> Saved:
+    def label(self, annotator: str, row_id: int, label: int, on_screen: bool = False) -> Saved:
         """Save a label durably, then apply it (refit, evaluate, rescore).
+
+        ``on_screen=True`` says the label comes from a person looking at ``row_id``:
+        it is saved only while that row is still theirs to label (see ``_check_on_screen``).
 
         Raises
         ------
         ConfigError
             Unknown row or class; nothing is saved.
+        StaleActionError
+            With ``on_screen``: the row was labeled, skipped or taken meanwhile.
         StorageError
             The file could not be written; the label is not saved, earlier ones are.
         """
@@ -250,6 +256,8 @@ class Project:
         s.check_classes(label)
         with self._lock:
             with self._writing() as conn:
+                if on_screen:
+                    self._check_on_screen(conn, annotator, row_id)
                 event = self._insert(conn, "label", row_id, annotator, label=label)
                 leases.release_row(conn, row_id)
             conflict = bool(s.labels[row_id] != MISSING_LABEL)
@@ -259,25 +267,32 @@ class Project:
             point = s.history[-1] if len(s.history) > before else None
             return Saved(_seq(event), conflict, point)
 
-    def skip(self, annotator: str, row_id: int) -> Saved:
-        """Put a row on the shared "later" list (saved like a label)."""
-        return self._mark("skip", annotator, int(row_id))
+    def skip(self, annotator: str, row_id: int, on_screen: bool = False) -> Saved:
+        """Put a row on the shared "later" list (saved like a label); see ``label``."""
+        return self._mark("skip", annotator, int(row_id), on_screen)
 
     def revisit(self, annotator: str, row_id: int | None = None) -> Saved:
         """Take a row (None: every row) off the "later" list."""
         return self._mark("revisit", annotator, None if row_id is None else int(row_id))
 
-    def undo(self, annotator: str) -> Event:
+    def undo(self, annotator: str, shown_row: int | None = None) -> Event:
         """Take back ``annotator``'s own last label or skip; returns the event undone.
+
+        ``shown_row``: the sample on the person's screen when they asked; the undo is
+        refused if that is no longer the row they are shown (a second, stale press).
 
         Raises
         ------
         NothingToUndoError
             If the annotator has nothing left to undo.
+        StaleActionError
+            If ``shown_row`` is no longer the annotator's current sample.
         """
         annotator = _check_annotator(annotator)
         with self._lock:
             with self._writing() as conn:
+                if shown_row is not None:
+                    self._check_on_screen(conn, annotator, int(shown_row))
                 target = self.log.last_undoable(annotator)
                 if target is None:
                     raise NothingToUndoError(f"{annotator} has nothing to undo")
@@ -299,13 +314,17 @@ class Project:
             self.session.rescore()
             return target
 
-    def _mark(self, kind: EventKind, annotator: str, row_id: int | None) -> Saved:
+    def _mark(
+        self, kind: EventKind, annotator: str, row_id: int | None, on_screen: bool = False
+    ) -> Saved:
         """Save a skip or a revisit: no refit, only the "later" list changes."""
         annotator = _check_annotator(annotator)
         if row_id is not None:
             self.session.check_rows(row_id)
         with self._lock:
             with self._writing() as conn:
+                if on_screen and row_id is not None:
+                    self._check_on_screen(conn, annotator, row_id)
                 if kind == "skip" and row_id is not None:
                     event = self._insert(conn, kind, row_id, annotator)
                     leases.release_row(conn, row_id)
@@ -339,6 +358,22 @@ class Project:
             score,
             target,
         )
+
+    def _check_on_screen(self, conn: sqlite3.Connection, annotator: str, row_id: int) -> None:
+        """Refuse an action on a row that is no longer the annotator's to act on.
+
+        The row must be leased to them, or (their lease ran out) leased to nobody and
+        still waiting for a label. A second key press for a row they just labeled or
+        skipped, or for a row someone else now holds, is refused.
+        """
+        holder = leases.holder(conn, row_id, time.time())
+        if holder == annotator:
+            return
+        s = self.session
+        if holder is None and s.labels[row_id] == MISSING_LABEL and not s.skipped[row_id]:
+            return
+        why = "someone else is labeling it" if holder else "it was labeled or skipped already"
+        raise StaleActionError(f"sample {row_id} is no longer on your screen: {why}")
 
     def _shown_as(self, conn: sqlite3.Connection, row_id: int) -> tuple[int | None, float | None]:
         """Model version and score the row was shown with (its lease), else current ones."""

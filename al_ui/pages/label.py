@@ -10,23 +10,18 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from al_core import DONE, TEST, ALError
+from al_core import DONE, TEST, ALError, StaleActionError
 from al_core.learning.explain import feature_context
 from al_core.projects.oracle import ORACLE, oracle_labels
 from al_core.projects.project import Project
 from al_ui.charts import digit_figure
+from al_ui.keys import shortcut_keys
 from al_ui.messages import STRATEGY_LABELS, md, show_error, why_chosen
 from al_ui.sidebar import sidebar_panel
 from al_ui.state import annotator, project_or_message, set_annotator
+from al_ui.style import CARD_KEY
 
 FLASH = "label_flash"  # (kind, text) shown once after a callback
-
-
-def shortcut_for(position: int) -> str | None:
-    """Key of the k-th class button (1-9, then 0 for the tenth); None after that."""
-    if position < 9:
-        return str(position + 1)
-    return "0" if position == 9 else None
 
 
 # ------------------------------------------------------------------------ callbacks
@@ -35,24 +30,26 @@ def _do(action, *args) -> None:
         message = action(*args)
         if message:
             st.session_state[FLASH] = ("toast", message)
+    except StaleActionError as exc:  # a second, fast key press: nothing was saved
+        st.session_state[FLASH] = ("stale", f"Ignored a key press: {exc}")
     except Exception as exc:  # shown on the next run by show_error
         st.session_state[FLASH] = ("error", exc)
 
 
 def _label(project: Project, row: int, label: int) -> str:
-    saved = project.label(annotator(), row, label)
+    saved = project.label(annotator(), row, label, on_screen=True)
     name = md(project.dataset.class_names[label])
     extra = " (someone labeled it first: kept as a conflict)" if saved.conflict else ""
     return f"Saved: sample {row} is “{name}”{extra}"
 
 
 def _skip(project: Project, row: int) -> str:
-    project.skip(annotator(), row)
+    project.skip(annotator(), row, on_screen=True)
     return f"Skipped sample {row}; it waits on the Data page"
 
 
-def _undo(project: Project) -> str:
-    event = project.undo(annotator())
+def _undo(project: Project, shown_row: int | None = None) -> str:
+    event = project.undo(annotator(), shown_row)
     return f"Undid your {event.kind} of sample {event.row_id}"
 
 
@@ -75,18 +72,20 @@ def ask_name() -> None:
 
 
 def _progress(project: Project) -> None:
+    """One line of figures and a thin bar: the card, not the counts, gets the screen."""
     s = project.session
     budget = s.config.budget
-    cols = st.columns(4)
+    acc = "—" if s.accuracy is None else f"{s.accuracy:.3f}"
     if s.phase == TEST:
-        cols[0].metric("Test set", f"{s.n_test_labeled} / {s.n_test}")
+        done = f"Test set {s.n_test_labeled} / {s.n_test}"
     else:
-        cols[0].metric("Labels given", f"{s.n_queried}" + (f" / {budget}" if budget else ""))
-    cols[1].metric("Rows left in pool", f"{s.n_unlabeled:,}")
-    cols[2].metric("Test accuracy", "—" if s.accuracy is None else f"{s.accuracy:.3f}")
-    cols[3].metric("Skipped", f"{s.skipped_ids.size}")
+        done = f"Labels given {s.n_queried}" + (f" / {budget}" if budget else "")
+    st.caption(
+        f"{done} · rows left in pool {s.n_unlabeled:,} · test accuracy {acc} · "
+        f"skipped {s.skipped_ids.size}"
+    )
     if s.phase != TEST and budget:
-        st.progress(min(s.n_queried / budget, 1.0), text=f"{s.n_queried} of {budget} labels")
+        st.progress(min(s.n_queried / budget, 1.0))
 
 
 def _end_state(project: Project) -> None:
@@ -104,7 +103,9 @@ def _end_state(project: Project) -> None:
         "Download the labels on the **Data** page, or raise the budget by creating a new "
         "project on the **Setup** page. Undo still works if the last label was a mistake."
     )
-    st.button("Undo my last action", key="undo", shortcut="u", on_click=_do, args=(_undo, project))
+    st.button(
+        "Undo my last action", key="undo_end", shortcut="u", on_click=_do, args=(_undo, project)
+    )
 
 
 def _feature_table(project: Project, row: int) -> None:
@@ -142,20 +143,17 @@ def _feature_table(project: Project, row: int) -> None:
 
 
 def _card(project: Project, query) -> None:
+    """The sample's id and the buttons first, so they are on screen before anything else.
+
+    The buttons are keyed by the row they label: a key press that reaches the page
+    after this sample was replaced finds no button of the new sample under its old key,
+    and the engine refuses it (``on_screen``) instead of labeling a row nobody saw.
+    """
     s, data = project.session, project.dataset
     row = int(query.ids[0])
+    _buttons(project, row)
     proba = s.predict_proba([row])[0]
     left, right = st.columns([3, 2], gap="large")
-    with left:
-        st.markdown(f"### Sample #{row}")
-        if data.images is not None:
-            st.plotly_chart(
-                digit_figure(data.images[row]), key="digit", config={"staticPlot": True}
-            )
-            with st.expander(f"Feature values ({data.n_features})"):
-                _feature_table(project, row)
-        else:
-            _feature_table(project, row)
     with right:
         st.markdown("**Model's probabilities**")
         if np.isnan(proba).any():
@@ -171,35 +169,58 @@ def _card(project: Project, query) -> None:
             strategy = STRATEGY_LABELS.get(query.strategy, query.strategy)
             uncertainty = "—" if np.isnan(score) else f"{score:.3f}"
             st.markdown(f"**Uncertainty** {uncertainty} &nbsp;·&nbsp; **Strategy** {strategy}")
-        n_test = s.n_test
-        st.info(why_chosen(query, proba, s.n_unlabeled, n_test), icon=":material/help:")
-    _buttons(project, row)
+        st.caption(why_chosen(query, proba, s.n_unlabeled, s.n_test))
+    with left:
+        if data.images is not None:
+            st.plotly_chart(
+                digit_figure(data.images[row]), key="digit", config={"staticPlot": True}
+            )
+            with st.expander(f"Feature values ({data.n_features})"):
+                _feature_table(project, row)
+        else:
+            _feature_table(project, row)
+
+
+TOP_PROBABILITIES = 4
+"""Classes drawn as bars; the rest are listed in one line, so ten classes still fit."""
 
 
 def _probabilities(names: list[str], proba: np.ndarray) -> None:
     # Native bars, not a chart: they redraw in a fraction of the time on every label.
-    top = int(np.argmax(proba))
-    for i, (name, p) in enumerate(zip(names, proba, strict=True)):
-        text = f"**{md(name)}** {p:.2f}" if i == top else f"{md(name)} {p:.2f}"
+    order = np.argsort(-proba, kind="stable")
+    for rank, i in enumerate(order[:TOP_PROBABILITIES]):
+        p = float(proba[i])
+        text = f"**{md(names[i])}** {p:.2f}" if rank == 0 else f"{md(names[i])} {p:.2f}"
         st.progress(float(np.clip(p, 0.0, 1.0)), text=text)
+    rest = order[TOP_PROBABILITIES:]
+    if rest.size:
+        st.caption("Others: " + " · ".join(f"{md(names[i])} {proba[i]:.2f}" for i in rest))
 
 
 def _buttons(project: Project, row: int) -> None:
     names = project.dataset.class_names
-    st.markdown("**Your label**")
-    with st.container(horizontal=True, gap="small"):
-        for i, name in enumerate(names):
+    keys = shortcut_keys(names)
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+        # The sample's name is drawn by the same (lazily loaded) code as the class
+        # buttons, so it never shows before the keys that label it work.
+        st.button(
+            f"**Sample #{row}**",
+            key=f"sample_{row}",
+            type="tertiary",
+            help="The sample shown; the keys on the buttons label it.",
+        )
+        for i, (name, key) in enumerate(zip(names, keys, strict=True)):
             st.button(
                 md(name),
-                key=f"label_{i}",
+                key=f"label_{row}_{i}",
                 type="primary",
-                shortcut=shortcut_for(i),
+                shortcut=key,
                 on_click=_do,
                 args=(_label, project, row, i),
             )
         st.button(
             "Skip",
-            key="skip",
+            key=f"skip_{row}",
             shortcut="s",
             icon=":material/skip_next:",
             on_click=_do,
@@ -207,11 +228,11 @@ def _buttons(project: Project, row: int) -> None:
         )
         st.button(
             "Undo",
-            key="undo",
+            key=f"undo_{row}",
             shortcut="u",
             icon=":material/undo:",
             on_click=_do,
-            args=(_undo, project),
+            args=(_undo, project, row),
         )
 
 
@@ -243,10 +264,12 @@ def labeling() -> None:
 
 
 def _labeling_body(project: Project) -> None:
-    st.markdown(f"#### Labeling *{md(project.name)}* as {md(annotator())}")
+    st.markdown(f"##### Labeling *{md(project.name)}* as {md(annotator())}")
     flash = st.session_state.pop(FLASH, None)
     if flash and flash[0] == "toast":
         st.toast(flash[1], icon=":material/check_circle:")
+    elif flash and flash[0] == "stale":
+        st.toast(md(flash[1]), icon=":material/block:")
     elif flash:
         show_error(flash[1])
     _progress(project)
@@ -260,20 +283,20 @@ def _labeling_body(project: Project) -> None:
     if s.phase == DONE:
         _end_state(project)
         return
-    if s.phase == TEST:
-        st.warning(
-            f"**Test set first.** This data has too few labels to measure accuracy, so the "
-            f"first {s.n_test} samples are drawn at random to form a held-out test "
-            "set. They never train the model; active learning starts right after.",
-            icon=":material/fact_check:",
-        )
     try:
         query = project.next_for(annotator())
     except ALError as exc:
         show_error(exc)
         return
-    with st.container(border=True):
+    with st.container(border=True, key=CARD_KEY):
         _card(project, query)
+    if s.phase == TEST:
+        st.info(
+            f"**Test set first.** This data has too few labels to measure accuracy, so the "
+            f"first {s.n_test} samples are drawn at random to form a held-out test "
+            "set. They never train the model; active learning starts right after.",
+            icon=":material/fact_check:",
+        )
     _simulate_panel(project)
 
 

@@ -135,16 +135,17 @@ def wait_ready(page, timeout: float = 30_000, quiet_ms: int = 600) -> None:
 
 
 def sample_id(page, timeout: float = 30_000) -> int:
-    heading = page.get_by_role("heading", name=SAMPLE).first
-    heading.wait_for(timeout=timeout)
-    return int(SAMPLE.search(heading.inner_text()).group(1))
+    """The id of the sample on the card, once it is visible."""
+    title = page.get_by_role("button", name=SAMPLE).first
+    title.wait_for(timeout=timeout)
+    return int(SAMPLE.search(title.inner_text()).group(1))
 
 
 def wait_for_new_sample(page, old: int, timeout: float = 30_000) -> int:
     """Wait until the card shows a sample other than ``old``; returns its id."""
     page.wait_for_function(
         """(old) => {
-             const h = [...document.querySelectorAll('h3')].find(e => /Sample #\\d+/.test(e.innerText));
+             const h = [...document.querySelectorAll('button')].find(e => /Sample #\\d+/.test(e.innerText));
              const m = h && h.innerText.match(/Sample #(\\d+)/);
              return m && Number(m[1]) !== old; }""",
         arg=old,
