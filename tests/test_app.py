@@ -150,7 +150,7 @@ def test_uploaded_csv_with_labels_can_be_simulated(app, tmp_path):
     frame["kind"] = np.where(truth == 1, "high", "low")
     start(app)
     upload(app, "labeled.csv", frame.to_csv(index=False).encode())
-    app.selectbox(key="upload_label").set_value("kind").run()
+    assert app.selectbox(key="upload_label_labeled.csv").value == "kind"  # guessed
     assert "Every row is labeled" in texts(app)
     app.button(key="create_upload").click().run()
     app.switch_page("al_ui/pages/label.py").run()
@@ -258,3 +258,38 @@ def test_the_random_band_appears_once_computed_in_the_background(app, tmp_path):
     }
     assert "random (mean)" in names
     assert "Grey band" in texts(app)
+
+
+def test_a_label_column_named_target_is_picked_and_never_a_feature(app):
+    from sklearn.datasets import load_wine
+
+    frame = load_wine(as_frame=True).frame
+    start(app)
+    upload(app, "wine.csv", frame.to_csv(index=False).encode())
+    assert app.selectbox(key="upload_label_wine.csv").value == "target"
+    features = app.multiselect(key="upload_features_target")
+    assert "target" not in features.options and "target" not in features.value
+    assert "Every row is labeled" in texts(app)
+
+
+def test_the_suggested_project_name_follows_the_dataset(app):
+    start(app)
+    app.switch_page("al_ui/pages/setup.py").run()
+    app.selectbox(key="builtin_dataset").set_value("wine").run()
+    assert app.text_input(key="builtin_name_wine").value == "wine project"
+
+
+def test_the_budget_can_be_raised_on_the_end_page(app, tmp_path):
+    start(app)
+    for _ in range(20):
+        press(app, "label", TRUTH[sample_id(app)])
+    assert "budget is used up" in texts(app)
+    app.number_input(key="new_budget").set_value(5).run()
+    app.button(key="raise_budget").click().run()
+    assert "must be at least 20" in texts(app)  # below the labels given: refused
+    app.number_input(key="new_budget").set_value(25).run()
+    app.button(key="raise_budget").click().run()
+    assert not app.exception and sample_id(app) is not None
+    press(app, "label", TRUTH[sample_id(app)])
+    project = Project.open("tutorial", folder=tmp_path)
+    assert project.session.config.budget == 25 and project.session.n_queried == 21

@@ -15,6 +15,15 @@ from al_core.data.datasets import Dataset
 MIN_ROWS = 2
 """A class needs this many labeled rows before a z-score against it means anything."""
 
+PRIOR_ROWS = 5
+"""Weight, in rows, of the spread of all labeled rows in each class's spread.
+
+A class with three labeled rows that happen to agree has a spread near zero, and any
+other value would lie "33 standard deviations" away from it. Each class's variance is
+shrunk towards the variance of all labeled rows as if that had ``PRIOR_ROWS`` rows, so
+z-scores stay meaningful with few labels and approach the plain ones with many.
+"""
+
 
 def feature_context(
     dataset: Dataset, labels: np.ndarray, train_ids: np.ndarray, row_id: int
@@ -32,8 +41,9 @@ def feature_context(
 
     Returns
     -------
-    DataFrame with columns ``feature``, ``value``, ``z: <class>`` for each class with
-    at least ``MIN_ROWS`` labeled rows, and ``spread`` (max minus min absolute z, NaN
+    DataFrame with columns ``feature``, ``value``, ``z: <class>`` (distance from the
+    class's labeled mean in its shrunken standard deviations, see ``PRIOR_ROWS``) for
+    each class with at least ``MIN_ROWS`` labeled rows, and ``spread`` (max minus min absolute z, NaN
     with fewer than two such classes). Values are the original ones where the dataset
     keeps them (``raw``), else the model's features.
     """
@@ -42,12 +52,15 @@ def feature_context(
         {"feature": list(dataset.feature_names), "value": _display_values(dataset, row_id)}
     )
     zs = []
+    known = train_ids[labels[train_ids] >= 0]
+    pooled_var = dataset.X[known].astype(np.float64).var(axis=0) if known.size else 0.0
     for c, name in enumerate(dataset.class_names):
         rows = train_ids[labels[train_ids] == c]
         if rows.size < MIN_ROWS:
             continue
         block = dataset.X[rows].astype(np.float64)
-        std = block.std(axis=0)
+        var = (rows.size * block.var(axis=0) + PRIOR_ROWS * pooled_var) / (rows.size + PRIOR_ROWS)
+        std = np.sqrt(var)
         z = (x - block.mean(axis=0)) / np.where(std > 1e-12, std, 1.0)
         frame[f"z: {name}"] = z
         zs.append(np.abs(z))

@@ -119,6 +119,16 @@ class LabelState:
             return self.test_order[:0]
         return self.test_order[d.test_labels == MISSING_LABEL]
 
+    def check_budget(self, budget: int) -> None:
+        """Raise ``ConfigError`` unless ``budget`` could replace the current one."""
+        if isinstance(budget, bool) or not isinstance(budget, int | np.integer):
+            raise ConfigError(f"a budget is a whole number of labels, not {budget!r}")
+        if budget < max(self.n_queried, 1):
+            raise ConfigError(
+                f"the budget cannot be {budget}: {self.n_queried} labels were given already, "
+                f"so it must be at least {max(self.n_queried, 1)}"
+            )
+
     @property
     def budget_left(self) -> int | None:
         if self._budget is None:

@@ -11,7 +11,7 @@ derived from it and from the fixed ``is_test`` split.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -279,6 +279,18 @@ class LabelingSession(LabelState):
             for i, row in enumerate(action.ids):
                 self.unlabel(row, rescore=i == len(action.ids) - 1)
         return action.op, action.ids
+
+    def set_budget(self, budget: int) -> None:
+        """Change the label budget (counted like ``config.budget``) without starting over.
+
+        Raises
+        ------
+        ConfigError
+            If ``budget`` is not a whole number, or is below the labels given already.
+        """
+        self.check_budget(budget)
+        self._budget = int(budget)
+        self.config = replace(self.config, budget=int(budget))
 
     def evaluate(self) -> float:
         """Accuracy of the current model on the held-out test set.

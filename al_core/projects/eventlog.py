@@ -16,11 +16,11 @@ from typing import Literal
 import numpy as np
 
 from al_core.data.datasets import MISSING_LABEL
-from al_core.errors import DamagedProjectError
+from al_core.errors import ConfigError, DamagedProjectError
 from al_core.learning.history import HistoryPoint
 from al_core.learning.session import LabelingSession
 
-EventKind = Literal["label", "skip", "revisit", "undo"]
+EventKind = Literal["label", "skip", "revisit", "undo", "budget"]
 
 DATASET_ANNOTATOR = "(dataset)"
 """Who gave the labels that come with the data (a built-in's initial and test sets)."""
@@ -102,6 +102,9 @@ class EventLog:
         elif e.kind == "revisit":
             self._remember(e, seq)
             s.revisit(None if e.row_id is None else row_of(e))
+        elif e.kind == "budget":
+            self._remember(e, seq)
+            s.set_budget(_as_int(e.label, e, "budget"))
         else:
             target = self._by_seq[_as_int(e.target, e, "target")]
             self._remember(e, seq)
@@ -112,7 +115,7 @@ class EventLog:
         seq = _as_int(e.seq, e, "seq")
         if seq <= self.last_seq:
             raise _damaged(e, f"its number is not after {self.last_seq}")
-        if e.kind not in ("label", "skip", "revisit", "undo"):
+        if e.kind not in ("label", "skip", "revisit", "undo", "budget"):
             raise _damaged(e, f"unknown kind {e.kind!r}")
         if not isinstance(e.annotator, str) or not e.annotator:
             raise _damaged(e, "it names no annotator")
@@ -129,6 +132,11 @@ class EventLog:
             label = _as_int(e.label, e, "label")
             if not 0 <= label < s.n_classes:
                 raise _damaged(e, f"class {label} is not in 0..{s.n_classes - 1}")
+        if e.kind == "budget":
+            try:
+                s.check_budget(_as_int(e.label, e, "budget"))
+            except ConfigError as exc:
+                raise _damaged(e, str(exc)) from None
         if e.kind == "undo":
             target = self._by_seq.get(_as_int(e.target, e, "target"))
             if target is None or target.kind not in ("label", "skip"):

@@ -275,6 +275,25 @@ class Project:
         """Take a row (None: every row) off the "later" list."""
         return self._mark("revisit", annotator, None if row_id is None else int(row_id))
 
+    def set_budget(self, annotator: str, budget: int) -> Saved:
+        """Raise or lower the label budget; saved as an event, so it survives a restart.
+
+        Raises
+        ------
+        ConfigError
+            If the budget is not a whole number or is below the labels given already;
+            nothing is saved.
+        """
+        annotator = _check_annotator(annotator)
+        with self._lock:
+            with self._writing() as conn:
+                self.session.check_budget(budget)
+                event = self._insert(
+                    conn, "budget", None, annotator, label=int(budget), shown=(None, None)
+                )
+            self.log.apply(event)
+            return Saved(_seq(event))
+
     def undo(self, annotator: str, shown_row: int | None = None) -> Event:
         """Take back ``annotator``'s own last label or skip; returns the event undone.
 
@@ -292,7 +311,7 @@ class Project:
         with self._lock:
             with self._writing() as conn:
                 if shown_row is not None:
-                    self._check_on_screen(conn, annotator, int(shown_row))
+                    self._check_undo_on_screen(conn, annotator, int(shown_row))
                 target = self.log.last_undoable(annotator)
                 if target is None:
                     raise NothingToUndoError(f"{annotator} has nothing to undo")
@@ -374,6 +393,25 @@ class Project:
             return
         why = "someone else is labeling it" if holder else "it was labeled or skipped already"
         raise StaleActionError(f"sample {row_id} is no longer on your screen: {why}")
+
+    def _check_undo_on_screen(
+        self, conn: sqlite3.Connection, annotator: str, shown_row: int
+    ) -> None:
+        """Refuse an undo pressed on a screen that a previous undo already replaced.
+
+        An undo hands the undone row to the annotator, so a second press meant for the
+        same screen finds them holding another row than the one it names.
+        """
+        now = time.time()
+        holder = leases.holder(conn, shown_row, now)
+        if holder == annotator:
+            return
+        holds_other = any(lease.annotator == annotator for lease in leases.live(conn, now))
+        if holder is None and not holds_other:  # their lease simply ran out
+            return
+        raise StaleActionError(
+            f"sample {shown_row} is no longer on your screen: undo was pressed for it already"
+        )
 
     def _shown_as(self, conn: sqlite3.Connection, row_id: int) -> tuple[int | None, float | None]:
         """Model version and score the row was shown with (its lease), else current ones."""

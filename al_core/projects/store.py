@@ -9,26 +9,29 @@ a typed ``ProjectError`` saying what happened and what to do.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import sqlite3
 from pathlib import Path
 
-from al_core.errors import ProjectError, ProjectNotFoundError, StorageError
+from al_core.errors import DamagedProjectError, ProjectError, ProjectNotFoundError, StorageError
 
-SCHEMA_VERSION = 1
-"""Bumped whenever the tables change; a newer file is refused by an older engine."""
+SCHEMA_VERSION = 2
+"""Bumped whenever the tables change; a newer file is refused by an older engine, an
+older one is brought up to date when it is opened (see ``_upgrade``).
+
+1: the first schema. 2: ``budget`` events (the label budget changed on an open project).
+"""
 
 APPLICATION_ID = 0x414C4C42  # "ALLB": marks a SQLite file as one of our projects
 
 SUFFIX = ".alproj"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY, name TEXT NOT NULL, content BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS events (
+_EVENTS = """
+CREATE TABLE IF NOT EXISTS {name} (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL CHECK (kind IN ('label', 'skip', 'revisit', 'undo')),
+    kind TEXT NOT NULL CHECK (kind IN ('label', 'skip', 'revisit', 'undo', 'budget')),
     row_id INTEGER,
     label INTEGER,
     annotator TEXT NOT NULL,
@@ -38,6 +41,15 @@ CREATE TABLE IF NOT EXISTS events (
     score REAL,
     target INTEGER
 );
+"""
+
+_SCHEMA = (
+    """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY, name TEXT NOT NULL, content BLOB NOT NULL);
+"""
+    + _EVENTS.format(name="events")
+    + """
 CREATE INDEX IF NOT EXISTS events_by_annotator ON events (annotator, seq);
 CREATE TABLE IF NOT EXISTS leases (
     row_id INTEGER PRIMARY KEY,
@@ -48,6 +60,7 @@ CREATE TABLE IF NOT EXISTS leases (
     rank INTEGER NOT NULL DEFAULT 0
 );
 """
+)
 
 _NAME_OK = re.compile(r"[^A-Za-z0-9 _.-]+")
 
@@ -133,12 +146,12 @@ class Store:
             )
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=FULL")
+            self._inode = path.stat().st_ino
             if create:
                 self.conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
                 self.conn.executescript(_SCHEMA)
             else:
                 self._check_kind()
-            self._inode = path.stat().st_ino
         except sqlite3.Error as exc:
             raise translate(exc, path) from exc
         except OSError as exc:
@@ -148,11 +161,37 @@ class Store:
         (app_id,) = self.conn.execute("PRAGMA application_id").fetchone()
         if app_id != APPLICATION_ID:
             raise ProjectError(f"{str(self.path)!r} is a SQLite file but not a labeling project")
-        version = int(self.meta().get("schema_version", 0))
+        raw = self.meta().get("schema_version", "0")
+        try:
+            version = json.loads(raw)
+        except ValueError:
+            version = raw
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise DamagedProjectError(
+                f"{str(self.path)!r} is damaged: its schema version {raw!r} is not one this "
+                "app ever wrote; restore the file from a backup"
+            )
         if version > SCHEMA_VERSION:
             raise ProjectError(
                 f"{str(self.path)!r} was written by a newer version (schema {version}, this "
                 f"one reads up to {SCHEMA_VERSION}); upgrade the app to open it"
+            )
+        if version < SCHEMA_VERSION:
+            self._upgrade(version)
+
+    def _upgrade(self, version: int) -> None:
+        """Bring an older project file up to ``SCHEMA_VERSION``, in one transaction."""
+        with self.write() as conn:
+            if version < 2:  # the events table gains the 'budget' kind
+                conn.execute(_EVENTS.format(name="events_v2"))
+                conn.execute("INSERT INTO events_v2 SELECT * FROM events")
+                conn.execute("DROP TABLE events")
+                conn.execute("ALTER TABLE events_v2 RENAME TO events")
+                conn.execute(
+                    "CREATE INDEX IF NOT EXISTS events_by_annotator ON events (annotator, seq)"
+                )
+            conn.execute(
+                "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
             )
 
     @contextlib.contextmanager

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from al_core import DONE, TEST, ALError, StaleActionError
+from al_core import DONE, TEST, ALError, ConfigError, StaleActionError
 from al_core.learning.explain import feature_context
 from al_core.projects.oracle import ORACLE, oracle_labels
 from al_core.projects.project import Project
@@ -51,6 +51,14 @@ def _skip(project: Project, row: int) -> str:
 def _undo(project: Project, shown_row: int | None = None) -> str:
     event = project.undo(annotator(), shown_row)
     return f"Undid your {event.kind} of sample {event.row_id}"
+
+
+def _set_budget(project: Project) -> str:
+    budget = st.session_state.get("new_budget")
+    if not isinstance(budget, int):
+        raise ConfigError("enter the new budget as a whole number of labels")
+    project.set_budget(annotator(), budget)
+    return f"The budget is now {budget} labels"
 
 
 def _simulate(project: Project, n: int) -> str:
@@ -100,9 +108,26 @@ def _end_state(project: Project) -> None:
         c2.metric("Started at", f"{first.accuracy:.3f}", delta=f"{gain:+.3f}" if gain else None)
     c3.metric("Labels used", f"{s.n_labeled}")
     st.write(
-        "Download the labels on the **Data** page, or raise the budget by creating a new "
-        "project on the **Setup** page. Undo still works if the last label was a mistake."
+        "Download the labels on the **Data** page, or raise the budget below to go on "
+        "labeling this project. Undo still works if the last label was a mistake."
     )
+    if s.n_unlabeled:
+        c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
+        c1.number_input(
+            "New label budget",
+            min_value=1,
+            value=s.n_queried + 20,
+            step=10,
+            key="new_budget",
+            help=f"{s.n_queried} labels were given; the budget must be at least that.",
+        )
+        c2.button(
+            "Raise the budget and go on",
+            key="raise_budget",
+            type="primary",
+            on_click=_do,
+            args=(_set_budget, project),
+        )
     st.button(
         "Undo my last action", key="undo_end", shortcut="u", on_click=_do, args=(_undo, project)
     )
@@ -137,8 +162,10 @@ def _feature_table(project: Project, row: int) -> None:
     )
     if z_cols:
         st.caption(
-            "z: how many standard deviations the value lies from the labeled samples of each "
-            "class. Highlighted: the features where the classes disagree most."
+            "z: how far the value lies from the labeled samples of each class, in standard "
+            "deviations (while a class has few labels its spread is pulled towards that of all "
+            "labeled samples, so one odd value does not look extreme). Highlighted: the "
+            "features where the classes disagree most."
         )
 
 

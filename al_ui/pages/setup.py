@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from al_core import BUILTINS, MODELS, STRATEGIES, ALError, SessionConfig
+from al_core.data.columns import guess_label_column
 from al_core.data.tabular import frame_to_dataset, read_frame
 from al_core.data.textfile import read_source
 from al_core.errors import TooManyClassesError
@@ -124,12 +125,8 @@ def _builtin_section() -> None:
             "A large generated pool for trying the app at scale: choose a small initially "
             "labeled fraction (e.g. 0.0002), or every label refits on a huge training set."
         )
-    if dataset.startswith("synthetic"):
-        st.caption(
-            "A large generated pool for trying the app at scale: choose a small initially "
-            "labeled fraction (e.g. 0.0002), or every label refits on a huge training set."
-        )
-    name = st.text_input("Project name", value=f"{dataset} project", key="builtin_name")
+    # Keyed by the dataset, so the suggested name follows the choice.
+    name = st.text_input("Project name", value=f"{dataset} project", key=f"builtin_name_{dataset}")
     settings = _settings("builtin", has_oracle=True, needs_test=False)
     if st.button("Create project", key="create_builtin", type="primary"):
         _create(name, DataSource("builtin", dataset, seed=settings["seed"]), settings)
@@ -161,13 +158,21 @@ def _upload_section() -> None:
     st.caption(f"{md(upload.name)}: {len(frame):,} rows, {frame.shape[1]} columns.")
     st.dataframe(frame.head(5), hide_index=True)
     columns = list(frame.columns)
-    label = st.selectbox("Label column", [NO_LABEL, *columns], key="upload_label")
+    guess = guess_label_column(frame)
+    label = st.selectbox(
+        "Label column",
+        [NO_LABEL, *columns],
+        index=0 if guess is None else columns.index(guess) + 1,
+        key=f"upload_label_{upload.name}",
+        help="Guessed from the column names and values; choose another if it is wrong.",
+    )
     label_column = None if label == NO_LABEL else label
+    # Keyed by the label column: the label is never offered, nor pre-selected, as a feature.
     features = st.multiselect(
         "Feature columns",
         [c for c in columns if c != label_column],
         default=[c for c in columns if c != label_column],
-        key="upload_features",
+        key=f"upload_features_{label_column}",
     )
     class_text = st.text_input(
         "Class names, separated by commas" + ("" if label_column is None else " (optional)"),
@@ -210,7 +215,7 @@ def _upload_section() -> None:
         )
     )
     stem = upload.name.rsplit(".", 1)[0]
-    name = st.text_input("Project name", value=stem, key="upload_name")
+    name = st.text_input("Project name", value=stem, key=f"upload_name_{upload.name}")
     settings = _settings("upload", has_oracle=oracle, needs_test=not oracle)
     if st.button("Create project", key="create_upload", type="primary"):
         source = DataSource(

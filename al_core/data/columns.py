@@ -1,0 +1,38 @@
+"""Guessing which column of an uploaded table holds the labels.
+
+A person who uploads ``wine.csv`` expects ``target`` to be taken as the label, not as a
+feature (a model trained on the answer learns nothing). The guess is only a starting
+value for the form; the person can always choose another column.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+LABEL_NAMES = ("label", "labels", "target", "class", "classes", "y", "species", "category")
+"""Column names (any case) taken as the label column when present, in this order."""
+
+MAX_GUESSED_CLASSES = 10
+"""A column with at most this many distinct values may be guessed as the labels."""
+
+
+def guess_label_column(frame: pd.DataFrame) -> str | None:
+    """The column most likely to hold class labels, or None.
+
+    A column named like ``label``, ``target``, ``class``, ``y``, ``species`` or
+    ``category`` (any case); else the rightmost column with 2 to ``MAX_GUESSED_CLASSES``
+    distinct values that are not fractional numbers (labels are names or whole numbers).
+    """
+    by_name = {str(c).strip().lower(): c for c in frame.columns}
+    for name in LABEL_NAMES:
+        if name in by_name:
+            return str(by_name[name])
+    for column in reversed(list(frame.columns)):
+        values = frame[column].dropna()
+        if not 2 <= values.nunique() <= MAX_GUESSED_CLASSES:
+            continue
+        numbers = pd.to_numeric(values, errors="coerce")
+        if numbers.notna().all() and not (numbers == numbers.round()).all():
+            continue  # a measurement with few distinct values, not a class
+        return str(column)
+    return None
