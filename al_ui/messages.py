@@ -107,10 +107,15 @@ def _cap(text: str) -> str:
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$:])")
 
 
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=//)|(?=@)|(?<=www)(?=\.)")
+"""Where Markdown would start a bare link (``https://``, ``a@b.c``, ``www.``): the page's
+renderer finds those after escapes are resolved, so a zero-width space goes there."""
+
+
 def md(text: object) -> str:
     """``text`` with Markdown (and LaTeX) syntax escaped, for names people typed.
 
     Class, column, file and annotator names reach the page as the characters typed:
     never as formatting, links, images or HTML.
     """
-    return _MARKDOWN.sub(r"\\\1", str(text))
+    return _MARKDOWN.sub(r"\\\1", _AUTOLINK.sub("\u200b", str(text)))

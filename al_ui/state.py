@@ -13,7 +13,7 @@ from al_core import ALError, SessionConfig
 from al_core.errors import ProjectNotFoundError
 from al_core.projects.project import Project
 from al_core.projects.sources import DataSource
-from al_core.projects.store import project_path, projects_dir
+from al_core.projects.store import SUFFIX, project_path, projects_dir
 
 from .messages import show_error
 
@@ -25,18 +25,24 @@ ANNOTATOR_KEY = "annotator"
 
 
 @st.cache_resource(show_spinner="Opening the project…", max_entries=16)
-def _open(path: str, inode: int) -> Project:
+def _open(name: str, folder: str, inode: int) -> Project:
     # The inode is part of the key: a project file deleted and created anew by another
     # process is opened afresh instead of reusing the stale handle.
-    return Project.open(path)
+    return Project.open(name, folder)
 
 
 def open_project(name: str) -> Project:
-    """The process-wide ``Project`` for a name (opened and replayed once)."""
+    """The process-wide ``Project`` for a name (opened and replayed once).
+
+    Only a project directly inside the projects folder can be opened, whatever the URL
+    or a form says (see ``project_path``).
+    """
     path = project_path(name)
-    if not path.exists():
-        raise ProjectNotFoundError(f"there is no project named {name!r}")
-    return _open(str(path), path.stat().st_ino)
+    try:
+        inode = path.stat().st_ino
+    except OSError:
+        raise ProjectNotFoundError(f"there is no project named {name!r}") from None
+    return _open(path.name[: -len(SUFFIX)], str(path.parent), inode)
 
 
 def ensure_default_project() -> None:

@@ -7,6 +7,7 @@ shows it as text instead of running it as a formula.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,8 @@ from al_core.projects.eventlog import DATASET_ANNOTATOR, label_of
 from al_core.projects.project import Project
 
 FORMATS = ("csv", "json", "parquet")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_LINE_START_FORMULA = re.compile(r"(?<![^\r\n])(?=[=+\-@\t\r])")
+"""Where a cell's text, or any line of it, starts with what a spreadsheet would run."""
 
 
 def labels_frame(project: Project, with_values: bool = True) -> pd.DataFrame:
@@ -78,24 +80,28 @@ def history_frame(project: Project) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _guard(value: object) -> object:
+    # Every line start counts: a spreadsheet that splits a cell on a line break would
+    # otherwise see "=cmd|..." begin a line of its own.
+    return _LINE_START_FORMULA.sub("'", value) if isinstance(value, str) else value
+
+
 def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose text cells cannot start a spreadsheet formula."""
+    """A copy in which no line of a text cell (or a column name) can start a formula."""
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            )
-    out.columns = [
-        "'" + c if isinstance(c, str) and c.startswith(_FORMULA_START) else c for c in out.columns
-    ]
+            out[col] = out[col].map(_guard)
+    out.columns = [_guard(c) for c in out.columns]
     return out
 
 
 def to_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
     """Serialize a table as csv (formula-safe), json (records) or parquet."""
     if fmt == "csv":
-        return neutralize_formulas(frame).to_csv(index=False).encode("utf-8")
+        # CRLF line ends make the writer quote any cell holding a CR or an LF, so a
+        # line break inside a value can never end the row.
+        return neutralize_formulas(frame).to_csv(index=False, lineterminator="\r\n").encode()
     if fmt == "json":
         return frame.to_json(orient="records", indent=1).encode("utf-8")
     if fmt == "parquet":
@@ -105,13 +111,11 @@ def to_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
     raise ConfigError(f"unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}")
 
 
-def export_project(
-    name_or_path: str | Path, fmt: str = "csv", out_dir: str | Path | None = None
-) -> list[Path]:
+def export_project(name: str, fmt: str = "csv", out_dir: str | Path | None = None) -> list[Path]:
     """Write ``<project>-labels.<fmt>`` and ``<project>-history.<fmt>``; returns the paths."""
     if fmt not in FORMATS:
         raise ConfigError(f"unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}")
-    project = Project.open(name_or_path)
+    project = Project.open(name)
     try:
         out = Path(out_dir or ".")
         written = []

@@ -106,7 +106,7 @@ class Project:
         return cls(store, dataset, config, meta)
 
     @classmethod
-    def open(cls, name_or_path: str | Path, folder: str | Path | None = None) -> Project:
+    def open(cls, name: str, folder: str | Path | None = None) -> Project:
         """Open a project and replay its log.
 
         Raises
@@ -116,7 +116,7 @@ class Project:
         DataMismatchError
             If the data no longer hashes to what the project was labeled on.
         """
-        store = Store(project_path(name_or_path, folder))
+        store = Store(project_path(name, folder))
         try:
             dataset, config, meta = read_settings(store)
             return cls(store, dataset, config, meta)
@@ -318,17 +318,22 @@ class Project:
                 event = self._insert(
                     conn, "undo", target.row_id, annotator, target=target.seq, shown=(None, None)
                 )
-                # The row taken back is what the annotator sees next, so they can redo it.
+                # The row taken back is what the annotator sees next, so they can redo it,
+                # unless someone else is being shown it now: it comes back once that
+                # lease ends, and is never shown to two people at once.
+                now = time.time()
+                row = row_of(target)
                 leases.release_annotator(conn, annotator)
-                leases.grant(
-                    conn,
-                    annotator,
-                    [row_of(target)],
-                    [target.score],
-                    target.model_version,
-                    time.time() + self.lease_seconds,
-                    first_rank=-1,
-                )
+                if leases.holder(conn, row, now) is None:
+                    leases.grant(
+                        conn,
+                        annotator,
+                        [row],
+                        [target.score],
+                        target.model_version,
+                        now + self.lease_seconds,
+                        first_rank=-1,
+                    )
             self.log.apply(event)
             self.session.rescore()
             return target

@@ -89,12 +89,27 @@ def safe_name(name: str) -> str:
     return cleaned
 
 
-def project_path(name_or_path: str | Path, folder: str | Path | None = None) -> Path:
-    """Where a project lives: an existing ``.alproj`` path as given, else a name in the folder."""
-    candidate = Path(name_or_path)
-    if candidate.suffix == SUFFIX and candidate.exists():
-        return candidate
-    return projects_dir(folder) / f"{safe_name(str(name_or_path))}{SUFFIX}"
+def project_path(name: str, folder: str | Path | None = None) -> Path:
+    """The file of the project called ``name``: always directly inside the projects folder.
+
+    A project is named, never located: the name is sanitized as ``create`` does (so
+    ``../x``, ``/etc/passwd``, NUL bytes or look-alike slashes cannot leave the folder),
+    and a file there that is a link to somewhere else is refused.
+
+    Raises
+    ------
+    ProjectError
+        If nothing usable is left of the name.
+    ProjectNotFoundError
+        If the file is a symbolic link (it could point outside the folder).
+    """
+    root = projects_dir(folder)
+    path = root / f"{safe_name(str(name))}{SUFFIX}"
+    if path.is_symlink() or (path.exists() and path.resolve().parent != root.resolve()):
+        raise ProjectNotFoundError(
+            f"there is no project named {str(name)!r} (its file is a link, which is not opened)"
+        )
+    return path
 
 
 def project_names(folder: str | Path | None = None) -> list[str]:
@@ -137,13 +152,18 @@ class Store:
     def __init__(self, path: Path, create: bool = False) -> None:
         self.path = path
         if not create and not path.exists():
-            raise ProjectNotFoundError(f"there is no project at {str(path)!r}")
+            raise ProjectNotFoundError(
+                f"there is no project named {path.name[: -len(SUFFIX)]!r} in "
+                f"{str(path.parent)!r} (the folder is set by AL_PROJECTS_DIR)"
+            )
         try:
             if create:
                 path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(
                 path, timeout=10.0, isolation_level=None, check_same_thread=False
             )
+            if not create:  # before anything that writes: a foreign file stays untouched
+                self._check_application_id()
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=FULL")
             self._inode = path.stat().st_ino
@@ -151,16 +171,19 @@ class Store:
                 self.conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
                 self.conn.executescript(_SCHEMA)
             else:
-                self._check_kind()
+                self._check_version()
         except sqlite3.Error as exc:
             raise translate(exc, path) from exc
         except OSError as exc:
             raise StorageError(f"project file {str(path)!r} cannot be opened ({exc})") from exc
 
-    def _check_kind(self) -> None:
+    def _check_application_id(self) -> None:
         (app_id,) = self.conn.execute("PRAGMA application_id").fetchone()
         if app_id != APPLICATION_ID:
+            self.conn.close()
             raise ProjectError(f"{str(self.path)!r} is a SQLite file but not a labeling project")
+
+    def _check_version(self) -> None:
         raw = self.meta().get("schema_version", "0")
         try:
             version = json.loads(raw)

@@ -1,0 +1,107 @@
+"""What an attacker or a careless operator tried: each case here once went wrong."""
+
+import csv
+import io
+import os
+import re
+import sqlite3
+
+import pandas as pd
+import pytest
+
+from al_core import ProjectError, ProjectNotFoundError, SessionConfig
+from al_core.projects.export import to_bytes
+from al_core.projects.project import Project
+from al_core.projects.sources import DataSource
+from al_core.projects.store import SUFFIX
+from al_ui.messages import md
+
+TUTORIAL = DataSource("builtin", "tutorial")
+
+
+@pytest.fixture
+def outside(tmp_path):
+    """A real project outside the projects folder, and the folder itself."""
+    folder, elsewhere = tmp_path / "projects", tmp_path / "outside"
+    Project.create("secret", TUTORIAL, folder=elsewhere).close()
+    folder.mkdir()
+    return folder, elsewhere / f"secret{SUFFIX}"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "{abs}",
+        "../outside/secret",
+        f"../outside/secret{SUFFIX}",
+        "..%2Foutside%2Fsecret",
+        "..\u2215outside\u2215secret",  # a look-alike slash
+        "..\uff0foutside\uff0fsecret",
+        "secret\x00.alproj",
+        "x" * 300,
+    ],
+)
+def test_a_project_name_never_opens_a_file_outside_the_folder(outside, name):
+    folder, secret = outside
+    before = secret.read_bytes()
+    with pytest.raises(ProjectError):
+        Project.open(name.replace("{abs}", str(secret)), folder=folder)
+    assert secret.read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == []
+
+
+def test_a_link_inside_the_folder_pointing_out_is_not_opened(outside):
+    folder, secret = outside
+    os.symlink(secret, folder / f"evil{SUFFIX}")
+    with pytest.raises(ProjectNotFoundError, match="link"):
+        Project.open("evil", folder=folder)
+
+
+def test_a_foreign_sqlite_file_is_not_changed_by_trying_to_open_it(tmp_path):
+    path = tmp_path / f"other{SUFFIX}"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE t (x)")
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(ProjectError, match="not a labeling project"):
+        Project.open("other", folder=tmp_path)
+    assert path.read_bytes() == before
+    assert not (tmp_path / f"other{SUFFIX}-wal").exists()
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["ok\r=cmd|' /C calc'!A0", "ok\n=cmd|' /C calc'!A0", "a\r\n@SUM(1)", '"quoted", and, commas'],
+)
+def test_csv_export_round_trips_and_no_line_starts_a_formula(cell):
+    frame = pd.DataFrame({"name": [cell, "plain"], "n": [1, 2]})
+    data = to_bytes(frame, "csv")
+    rows = list(csv.reader(io.StringIO(data.decode(), newline="")))
+    assert len(rows) == 3 and rows[2] == ["plain", "2"]
+    back = pd.read_csv(io.BytesIO(data))
+    assert back.shape == (2, 2) and back["n"].tolist() == [1, 2]
+    for line in rows[1][0].replace("\r", "\n").split("\n"):
+        assert not line.startswith(("=", "+", "-", "@")), line
+
+
+def test_undo_of_a_skip_never_hands_a_row_someone_else_is_shown(tmp_path):
+    p = Project.create("p", TUTORIAL, SessionConfig(budget=None), folder=tmp_path)
+    row = int(p.next_for("alice").ids[0])
+    p.skip("alice", row)
+    p.revisit("alice", row)  # back in the pool...
+    assert int(p.next_for("carol").ids[0]) == row  # ...and shown to carol
+    p.undo("alice")  # alice takes her skip back
+    assert int(p.next_for("alice").ids[0]) != row
+    p.label("carol", row, 0)
+    assert p.conflicts() == {}
+
+
+@pytest.mark.parametrize(
+    "text", ["https://127.0.0.1:8799/phish", "admin@evil.example", "www.evil.example"]
+)
+def test_user_text_never_becomes_a_bare_link(text):
+    shown = md(text)
+    unescaped = shown.replace("\\", "")
+    assert unescaped.replace("\u200b", "") == text  # reads the same
+    # What GitHub-flavoured Markdown's autolinking looks for in the rendered text:
+    assert not re.search(r"(?i)https?://|www\.|[-.\w+]@", unescaped)
