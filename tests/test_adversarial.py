@@ -105,3 +105,39 @@ def test_user_text_never_becomes_a_bare_link(text):
     assert unescaped.replace("\u200b", "") == text  # reads the same
     # What GitHub-flavoured Markdown's autolinking looks for in the rendered text:
     assert not re.search(r"(?i)https?://|www\.|[-.\w+]@", unescaped)
+
+
+def test_reading_the_labels_table_while_others_label_never_fails(tmp_path):
+    import threading
+
+    from al_core.projects.export import history_frame, labels_frame, skipped_frame
+
+    p = Project.create("p", TUTORIAL, SessionConfig(budget=None), folder=tmp_path)
+    y = p.dataset.y
+    errors, stop = [], threading.Event()
+
+    def annotate(who):
+        try:
+            while not stop.is_set():
+                row = int(p.next_for(who).ids[0])
+                if row % 5 == 0:
+                    p.skip(who, row)
+                else:
+                    p.label(who, row, int(y[row]))
+        except Exception as exc:  # reported below; the test fails on any
+            errors.append(exc)
+
+    workers = [threading.Thread(target=annotate, args=(f"a{i}",)) for i in range(3)]
+    for w in workers:
+        w.start()
+    try:
+        for _ in range(150):
+            labels_frame(p, with_values=False)
+            skipped_frame(p)
+            history_frame(p)
+    finally:
+        stop.set()
+        for w in workers:
+            w.join()
+    assert errors == []
+    assert len(labels_frame(p, with_values=False)) == int((p.session.labels >= 0).sum())

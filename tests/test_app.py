@@ -293,3 +293,17 @@ def test_the_budget_can_be_raised_on_the_end_page(app, tmp_path):
     press(app, "label", TRUTH[sample_id(app)])
     project = Project.open("tutorial", folder=tmp_path)
     assert project.session.config.budget == 25 and project.session.n_queried == 21
+
+
+def test_the_data_page_says_who_skipped_and_does_not_count_the_oracle(app, tmp_path):
+    start(app, "Ada")
+    skipped = sample_id(app)
+    press(app, "skip")
+    app.number_input(key="simulate_count").set_value(2).run()
+    app.button(key="simulate").click().run()
+    app.switch_page("al_ui/pages/data.py").run()
+    assert not app.exception
+    shown = texts(app)
+    assert f"Sample #{skipped}, skipped by Ada" in shown
+    assert "simulated oracle gave 2 more" in shown
+    assert app.metric[0].value == "0"  # labels by people

@@ -15,7 +15,7 @@ import pandas as pd
 
 from al_core.data.datasets import MISSING_LABEL
 from al_core.errors import ConfigError, StorageError
-from al_core.projects.eventlog import DATASET_ANNOTATOR, label_of
+from al_core.projects.eventlog import DATASET_ANNOTATOR, Event, label_of, row_of
 from al_core.projects.project import Project
 
 FORMATS = ("csv", "json", "parquet")
@@ -29,6 +29,11 @@ def labels_frame(project: Project, with_values: bool = True) -> pd.DataFrame:
     Rows labeled from the dataset's own ground truth (a built-in's initial and test
     sets) have annotator ``DATASET_ANNOTATOR`` and no timestamp.
     """
+    with project.reading():  # a consistent snapshot while others label
+        return _labels_frame(project, with_values)
+
+
+def _labels_frame(project: Project, with_values: bool) -> pd.DataFrame:
     s, data = project.session, project.dataset
     ids = np.flatnonzero(s.labels != MISSING_LABEL)
     conflicts = project.conflicts()
@@ -69,10 +74,35 @@ def labels_frame(project: Project, with_values: bool = True) -> pd.DataFrame:
     return frame
 
 
+def skipped_frame(project: Project) -> pd.DataFrame:
+    """The rows on the "later" list now: who skipped each and when (newest first)."""
+    with project.reading():
+        skips: dict[int, Event] = {}
+        undone = {e.target for e in project.events if e.kind == "undo"}
+        for e in project.events:
+            if e.kind == "skip" and e.seq not in undone:
+                skips[row_of(e)] = e
+            elif e.kind == "revisit":
+                if e.row_id is None:
+                    skips.clear()
+                else:
+                    skips.pop(row_of(e), None)
+        waiting = set(project.session.skipped_ids.tolist())
+        rows = [
+            {"row_id": row, "skipped_by": e.annotator, "skipped_at": e.ts}
+            for row, e in skips.items()
+            if row in waiting
+        ]
+    frame = pd.DataFrame(rows, columns=["row_id", "skipped_by", "skipped_at"])
+    return frame.sort_values("skipped_at", ascending=False, kind="stable").reset_index(drop=True)
+
+
 def history_frame(project: Project) -> pd.DataFrame:
     """The learning curve: one row per retrain (labels used vs test accuracy)."""
+    with project.reading():
+        history = list(project.session.history)
     rows = []
-    for p in project.session.history:
+    for p in history:
         d = p.as_dict()
         for key in ("queried_ids", "scores", "labels"):
             d[key] = " ".join(str(v) for v in d[key])

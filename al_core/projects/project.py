@@ -138,6 +138,12 @@ class Project:
         with self._lock:
             return self._catch_up(self.store.conn)
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Project]:
+        """Hold the project still while a table is read from it (others wait to write)."""
+        with self._lock:
+            yield self
+
     @property
     def events(self) -> list[Event]:
         """Every event applied so far, in log order."""

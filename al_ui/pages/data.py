@@ -6,8 +6,9 @@ import streamlit as st
 
 from al_core import ALError
 from al_core.projects.eventlog import DATASET_ANNOTATOR
-from al_core.projects.export import history_frame, labels_frame, to_bytes
-from al_ui.messages import show_error
+from al_core.projects.export import history_frame, labels_frame, skipped_frame, to_bytes
+from al_core.projects.oracle import ORACLE
+from al_ui.messages import md, show_error
 from al_ui.sidebar import sidebar_panel
 from al_ui.state import annotator, project_or_message
 
@@ -28,14 +29,17 @@ def page() -> None:
         show_error(st.session_state.pop("data_error"))
     st.title("Labeled data")
     labels = labels_frame(project)
-    people = labels[labels.annotator != DATASET_ANNOTATOR]
+    given = labels[labels.annotator != DATASET_ANNOTATOR]
+    people = given[given.annotator != ORACLE]
     n_conflicts = int(labels.conflict.sum())
     c1, c2, c3 = st.columns(3)
     c1.metric("Labels by people", f"{len(people):,}")
     c2.metric("Annotators", f"{people.annotator.nunique()}")
     c3.metric("Conflicts", f"{n_conflicts}")
+    if len(given) > len(people):
+        st.caption(f"The simulated oracle gave {len(given) - len(people):,} more (demo labels).")
     show_all = st.toggle("Include the dataset's own labels (initial and test sets)", key="data_all")
-    shown = labels if show_all else people
+    shown = labels if show_all else given
     if n_conflicts:
         st.warning(
             f"{n_conflicts} rows were labeled differently by two people. The earliest label "
@@ -52,18 +56,25 @@ def page() -> None:
     )
 
     st.subheader("Skipped for later")
-    skipped = project.session.skipped_ids
-    if skipped.size == 0:
+    skipped = skipped_frame(project)
+    if skipped.empty:
         st.caption("Nothing skipped.")
     else:
         st.caption("Skipped samples are not offered again until you put them back.")
-        for row in skipped[:50].tolist():
+        for item in skipped.head(50).itertuples():
             c1, c2 = st.columns([4, 1], vertical_alignment="center")
-            c1.write(f"Sample #{row}")
-            c2.button("Put back", key=f"revisit_{row}", on_click=_revisit, args=(project, row))
-        if skipped.size > 1:
+            c1.write(
+                f"Sample #{item.row_id}, skipped by {md(item.skipped_by)} at {item.skipped_at}"
+            )
+            c2.button(
+                "Put back",
+                key=f"revisit_{item.row_id}",
+                on_click=_revisit,
+                args=(project, item.row_id),
+            )
+        if len(skipped) > 1:
             st.button(
-                f"Put all {skipped.size} back",
+                f"Put all {len(skipped)} back",
                 key="revisit_all",
                 on_click=_revisit,
                 args=(project, None),

@@ -279,7 +279,12 @@ def _simulate_panel(project: Project) -> None:
 
 
 # ----------------------------------------------------------------------------- page
-@st.fragment
+REFRESH_EVERY = "5s"
+"""How often an idle page redraws itself, so other annotators' labels and the chart
+they moved appear without anyone clicking."""
+
+
+@st.fragment(run_every=REFRESH_EVERY)
 def labeling() -> None:
     project = project_or_message()
     if project is None:
