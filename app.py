@@ -6,10 +6,8 @@ Run with ``streamlit run app.py`` (or ``make run``).
 import streamlit as st
 
 import al_ui  # noqa: F401  (pins BLAS threads once per process)
-from al_ui.style import apply_style
 
 st.set_page_config(page_title="Active labeling", page_icon=":material/label:", layout="wide")
-apply_style()  # first, so the rules are on the page before any sample is drawn
 
 pages = [
     st.Page("al_ui/pages/label.py", title="Label", icon=":material/label:", default=True),

@@ -19,7 +19,6 @@ from al_ui.keys import shortcut_keys
 from al_ui.messages import STRATEGY_LABELS, md, show_error, why_chosen
 from al_ui.sidebar import sidebar_panel
 from al_ui.state import annotator, project_or_message, set_annotator
-from al_ui.style import CARD_KEY
 
 FLASH = "label_flash"  # (kind, text) shown once after a callback
 
@@ -320,7 +319,7 @@ def _labeling_body(project: Project) -> None:
     except ALError as exc:
         show_error(exc)
         return
-    with st.container(border=True, key=CARD_KEY):
+    with st.container(border=True, key="card"):
         _card(project, query)
     if s.phase == TEST:
         st.info(

@@ -162,11 +162,17 @@ def enter_name(page, name: str) -> None:
     wait_ready(page)
 
 
-def chart_points(page) -> tuple[list, list]:
-    """x and y of the sidebar chart's "this project" trace, as plotted in the browser."""
-    return page.evaluate(
-        """() => { for (const el of document.querySelectorAll('.js-plotly-plot')) {
+_PROJECT_TRACE = """() => { for (const el of document.querySelectorAll('.js-plotly-plot')) {
                      for (const t of (el.data || [])) {
                        if (t.name === 'this project') return [Array.from(t.x), Array.from(t.y)];
-                   } } return [[], []]; }"""
-    )
+                   } } return null; }"""
+
+
+def chart_points(page, timeout: float = 30_000) -> tuple[list, list]:
+    """x and y of the sidebar chart's "this project" trace, as plotted in the browser.
+
+    Plotly's code is loaded on demand, so after a page load the chart is drawn a moment
+    after the script has finished: wait for the trace rather than read an empty sidebar.
+    """
+    page.wait_for_function(f"() => ({_PROJECT_TRACE})() !== null", timeout=timeout)
+    return page.evaluate(_PROJECT_TRACE)
