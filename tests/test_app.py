@@ -307,3 +307,32 @@ def test_the_data_page_says_who_skipped_and_does_not_count_the_oracle(app, tmp_p
     assert f"Sample #{skipped}, skipped by Ada" in shown
     assert "simulated oracle gave 2 more" in shown
     assert app.metric[0].value == "0"  # labels by people
+
+
+def test_the_card_names_the_sample_by_its_id_and_shows_the_row_as_the_file_has_it(app, tmp_path):
+    rng = np.random.default_rng(1)
+    n = 120
+    frame = pd.DataFrame(
+        {
+            "ticket": [f"IR-{i:04d}" for i in range(n)],
+            "size": rng.normal(size=n).round(3),
+            "plan": rng.choice(["basic", "plus", "pro"], n),
+            "notes": [f"called on day {i}, asked about billing twice" for i in range(n)],
+        }
+    )
+    frame["label"] = np.where(frame["size"] > 0, "big", "small")
+    start(app)
+    upload(app, "tickets.csv", frame.to_csv(index=False).encode())
+    assert app.selectbox(key="upload_label_tickets.csv").value == "label"
+    app.button(key="create_upload").click().run()
+    app.switch_page("al_ui/pages/label.py").run()
+    assert not app.exception
+    row = sample_id(app)
+    title = app.button(key=f"sample_{row}").label
+    assert f"IR\\-{row:04d}" in title and f"#{row}" in title
+    tables = [t.value for t in app.dataframe]
+    features = next(t for t in tables if "feature" in t.columns)
+    assert features["feature"].tolist() == ["size", "plan"]  # the category as one row
+    assert features.loc[1, "value"] == frame.loc[row, "plan"]
+    context = next(t for t in tables if "column" in t.columns)
+    assert context["column"].tolist() == ["notes"] and "billing" in context.loc[0, "value"]

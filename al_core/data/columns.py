@@ -1,4 +1,4 @@
-"""Guessing which column of an uploaded table holds the labels.
+"""Guessing which columns of an uploaded table hold the labels and the rows' names.
 
 A person who uploads ``wine.csv`` expects ``target`` to be taken as the label, not as a
 feature (a model trained on the answer learns nothing). The guess is only a starting
@@ -7,6 +7,8 @@ value for the form; the person can always choose another column.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 LABEL_NAMES = ("label", "labels", "target", "class", "classes", "y", "species", "category")
@@ -14,6 +16,36 @@ LABEL_NAMES = ("label", "labels", "target", "class", "classes", "y", "species", 
 
 MAX_GUESSED_CLASSES = 10
 """A column with at most this many distinct values may be guessed as the labels."""
+
+
+ID_NAME = re.compile(r"(?i)(^|[ _-])(id|key|uuid|identifier|sample)$|^id([ _-]|$)")
+"""Column names that say the column names the rows (``id``, ``customer_id``, ``uuid``)."""
+
+
+def id_column(frame: pd.DataFrame, exclude: str | None = None) -> str | None:
+    """The column that names every row (all values filled and distinct), or None.
+
+    A column whose name says so (``id``, ``customer_id``, ``uuid``) comes first; else a
+    column of short texts, distinct in every row (numbers can be distinct in every row
+    too, and free-text notes are long).
+    """
+    candidates = []
+    for column in frame.columns:
+        values = frame[column]
+        if column != exclude and len(values) >= 2 and values.notna().all() and values.is_unique:
+            candidates.append(column)
+    for column in candidates:
+        if ID_NAME.search(str(column)):
+            return str(column)
+    for column in candidates:
+        text = frame[column].astype(str)
+        if pd.to_numeric(text, errors="coerce").isna().all() and text.str.len().max() <= MAX_ID:
+            return str(column)
+    return None
+
+
+MAX_ID = 40
+"""Longest value, in characters, of a text column taken as the rows' names by its values."""
 
 
 def guess_label_column(frame: pd.DataFrame) -> str | None:

@@ -50,6 +50,15 @@ class Dataset:
         The original columns of a file, for display and export.
     notes : tuple of ColumnNote
         What the loader reported about each column it changed or could not use.
+    feature_columns : tuple of str
+        The columns of ``raw`` the features were made from (empty for built-ins).
+    categorical_columns : tuple of str
+        Those of them encoded as categories (one feature per value).
+    id_column : str or None
+        A column of ``raw`` that names each row (every value distinct), shown as the
+        sample's name; None if the file has none.
+    label_column : str or None
+        The column of ``raw`` the labels came from.
     """
 
     name: str
@@ -60,6 +69,25 @@ class Dataset:
     images: np.ndarray | None = None
     raw: pd.DataFrame | None = None
     notes: tuple[ColumnNote, ...] = field(default_factory=tuple)
+    feature_columns: tuple[str, ...] = ()
+    categorical_columns: tuple[str, ...] = ()
+    id_column: str | None = None
+    label_column: str | None = None
+
+    @property
+    def context_columns(self) -> tuple[str, ...]:
+        """Columns of ``raw`` that are neither features nor the row's name (nor labels):
+        notes, dates and the like, shown beside the features as context."""
+        if self.raw is None or not self.feature_columns:
+            return ()
+        skip = set(self.feature_columns) | {self.id_column, self.label_column}
+        return tuple(str(c) for c in self.raw.columns if c not in skip)
+
+    def row_name(self, row_id: int) -> str | None:
+        """The row's value in ``id_column`` (as text), or None."""
+        if self.raw is None or self.id_column is None:
+            return None
+        return str(self.raw.iloc[row_id][self.id_column])
 
     def __post_init__(self) -> None:
         if self.X.ndim != 2:

@@ -19,6 +19,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from al_core.data.columns import id_column
 from al_core.data.datasets import MISSING_LABEL, ColumnNote, Dataset
 from al_core.data.textfile import decode_text, read_source, sniff_delimiter
 from al_core.errors import DatasetError, TooManyClassesError
@@ -277,6 +278,10 @@ def frame_to_dataset(
         y=y,
         raw=frame,
         notes=tuple(notes),
+        feature_columns=tuple(str(c) for c in cleaned),
+        categorical_columns=tuple(str(c) for c in categorical),
+        id_column=id_column(frame, exclude=label_column),
+        label_column=label_column,
     )
 
 

@@ -48,10 +48,7 @@ def feature_context(
     keeps them (``raw``), else the model's features.
     """
     x = dataset.X[row_id].astype(np.float64)
-    frame = pd.DataFrame(
-        {"feature": list(dataset.feature_names), "value": _display_values(dataset, row_id)}
-    )
-    zs = []
+    zs: dict[str, np.ndarray] = {}
     known = train_ids[labels[train_ids] >= 0]
     pooled_var = dataset.X[known].astype(np.float64).var(axis=0) if known.size else 0.0
     for c, name in enumerate(dataset.class_names):
@@ -61,11 +58,40 @@ def feature_context(
         block = dataset.X[rows].astype(np.float64)
         var = (rows.size * block.var(axis=0) + PRIOR_ROWS * pooled_var) / (rows.size + PRIOR_ROWS)
         std = np.sqrt(var)
-        z = (x - block.mean(axis=0)) / np.where(std > 1e-12, std, 1.0)
-        frame[f"z: {name}"] = z
-        zs.append(np.abs(z))
-    frame["spread"] = np.ptp(np.vstack(zs), axis=0) if len(zs) >= 2 else np.nan
+        zs[name] = (x - block.mean(axis=0)) / np.where(std > 1e-12, std, 1.0)
+    names, values, columns = _display_rows(dataset, row_id)
+    frame = pd.DataFrame({"feature": names, "value": values})
+    for name, z in zs.items():
+        # A category is shown as its value; its one-hot columns have no z-score to show.
+        frame[f"z: {name}"] = [np.nan if j is None else z[j] for j in columns]
+    if len(zs) >= 2:
+        frame["spread"] = np.ptp(frame[[f"z: {n}" for n in zs]].to_numpy(float), axis=1)
+    else:
+        frame["spread"] = np.nan
     return frame
+
+
+def _display_rows(dataset: Dataset, row_id: int) -> tuple[list[str], list, list[int | None]]:
+    """Per shown row: its name, the value a person knows, and the model feature behind it.
+
+    A file's columns are shown as they are in the file (a category by its value, not as
+    one-hot columns); a built-in's model features one by one.
+    """
+    raw = dataset.raw
+    if raw is None or not dataset.feature_columns:
+        return (
+            list(dataset.feature_names),
+            _display_values(dataset, row_id),
+            [*range(dataset.n_features)],
+        )
+    index = {name: j for j, name in enumerate(dataset.feature_names)}
+    names, values, columns = [], [], []
+    for column in dataset.feature_columns:
+        value = raw.iloc[row_id][column]
+        names.append(column)
+        values.append("—" if pd.isna(value) else value)
+        columns.append(None if column in dataset.categorical_columns else index.get(column))
+    return names, values, columns
 
 
 def _display_values(dataset: Dataset, row_id: int) -> list:

@@ -205,6 +205,19 @@ def _card(project: Project, query) -> None:
                 _feature_table(project, row)
         else:
             _feature_table(project, row)
+        _context(project, row)
+
+
+def _context(project: Project, row: int) -> None:
+    """The file's other columns (notes, dates, ...): what a person knows about the row."""
+    data = project.dataset
+    columns = data.context_columns
+    if not columns or data.raw is None:
+        return
+    values = data.raw.iloc[row][list(columns)]
+    frame = pd.DataFrame({"column": list(columns), "value": [str(v) for v in values]})
+    st.markdown("**Context** (in the file, not used by the model)")
+    st.dataframe(frame, hide_index=True, height=min(38 + 35 * len(frame), 250))
 
 
 TOP_PROBABILITIES = 4
@@ -229,8 +242,9 @@ def _buttons(project: Project, row: int) -> None:
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         # The sample's name is drawn by the same (lazily loaded) code as the class
         # buttons, so it never shows before the keys that label it work.
+        name = project.dataset.row_name(row)
         st.button(
-            f"**Sample #{row}**",
+            f"**Sample #{row}**" if name is None else f"**Sample {md(name)}** · row #{row}",
             key=f"sample_{row}",
             type="tertiary",
             help="The sample shown; the keys on the buttons label it.",

@@ -111,7 +111,7 @@ def launch(playwright):
 
 
 # ---------------------------------------------------------------- page helpers
-SAMPLE = re.compile(r"Sample #(\d+)")
+SAMPLE = re.compile(r"Sample .*?#(\d+)")
 
 
 def wait_ready(page, timeout: float = 30_000, quiet_ms: int = 600) -> None:
@@ -145,8 +145,8 @@ def wait_for_new_sample(page, old: int, timeout: float = 30_000) -> int:
     """Wait until the card shows a sample other than ``old``; returns its id."""
     page.wait_for_function(
         """(old) => {
-             const h = [...document.querySelectorAll('button')].find(e => /Sample #\\d+/.test(e.innerText));
-             const m = h && h.innerText.match(/Sample #(\\d+)/);
+             const h = [...document.querySelectorAll('button')].find(e => /Sample .*?#\\d+/.test(e.innerText));
+             const m = h && h.innerText.match(/Sample .*?#(\\d+)/);
              return m && Number(m[1]) !== old; }""",
         arg=old,
         timeout=timeout,

@@ -19,9 +19,9 @@ RECORD_SHOWN = """
 window.__shown = [];
 document.addEventListener('keydown', (e) => {
   const title = [...document.querySelectorAll('button')].find(
-    (b) => /Sample #\\d+/.test(b.innerText) && b.offsetParent !== null
+    (b) => /Sample .*?#\\d+/.test(b.innerText) && b.offsetParent !== null
       && getComputedStyle(b).visibility !== 'hidden');
-  window.__shown.push(title ? Number(title.innerText.match(/Sample #(\\d+)/)[1]) : null);
+  window.__shown.push(title ? Number(title.innerText.match(/Sample .*?#(\\d+)/)[1]) : null);
 }, true);
 """
 
