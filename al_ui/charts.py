@@ -6,6 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from al_core.learning.history import HistoryPoint
+from al_core.learning.intervals import wilson_interval
 from al_core.simulation.compare import Comparison, Curve
 
 ACCENT = "#00796b"
@@ -48,17 +49,36 @@ def _rgba(hex_color: str, alpha: float) -> str:
 
 
 def learning_curve_figure(
-    history: list[HistoryPoint], baseline: Curve | None = None, height: int = 300
+    history: list[HistoryPoint],
+    baseline: Curve | None = None,
+    height: int = 300,
+    n_test: int | None = None,
 ) -> go.Figure:
     """Test accuracy against labeled samples, one marker per retrain.
 
     The trace named ``"this project"`` holds exactly the history's points that have an
-    accuracy; ``baseline`` adds random sampling's mean ± sd band from the same start.
+    accuracy; with ``n_test`` (test rows) a band shows each point's 95 % Wilson interval;
+    ``baseline`` adds random sampling's mean ± sd band from the same start.
     """
     points = [p for p in history if p.accuracy is not None]
     fig = go.Figure()
     if baseline is not None:
         _band(fig, baseline.n_labeled, baseline.mean, baseline.sd, BASELINE, "random (mean)", "b")
+    bounds = [wilson_interval(round(p.accuracy * n_test), n_test) for p in points] if n_test else []
+    if bounds:
+        x = [p.n_labeled for p in points]
+        fig.add_trace(
+            go.Scatter(
+                x=x + x[::-1],
+                y=[hi for _, hi in bounds] + [lo for lo, _ in bounds][::-1],
+                fill="toself",
+                fillcolor=_rgba(ACCENT, 0.15),
+                line={"width": 0},
+                hoverinfo="skip",
+                name="95% interval",
+                showlegend=False,
+            )
+        )
     fig.add_trace(
         go.Scatter(
             x=[p.n_labeled for p in points],
@@ -70,7 +90,7 @@ def learning_curve_figure(
             hovertemplate="%{x} labels<br>accuracy %{y:.3f}<extra></extra>",
         )
     )
-    ys = [p.accuracy for p in points]
+    ys = [p.accuracy for p in points] + [b for pair in bounds for b in pair]
     if baseline is not None:
         ys += list(baseline.mean - baseline.sd) + list(baseline.mean + baseline.sd)
     pad = max(0.01, 0.1 * (max(ys) - min(ys))) if ys else 0.05
@@ -78,6 +98,7 @@ def learning_curve_figure(
         height=height,
         margin={"l": 8, "r": 8, "t": 8, "b": 8},
         xaxis_title="labeled samples",
+        xaxis={"tickformat": ",d", "nticks": 6},
         yaxis_title="test accuracy",
         yaxis_range=[
             max(0.0, min(ys, default=0.0) - pad),

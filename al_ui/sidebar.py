@@ -7,6 +7,8 @@ import threading
 import plotly.graph_objects as go
 import streamlit as st
 
+from al_core.learning.intervals import accuracy_interval, rows_for_half_width
+from al_core.learning.stopping import stopping_advice
 from al_core.projects.project import Project
 
 from .charts import learning_curve_figure
@@ -19,7 +21,8 @@ def _figure(
 ) -> go.Figure:
     # Keyed on the project's event count: the figure is rebuilt only after a change.
     band = _project.baseline(compute=False) if with_band else None
-    return learning_curve_figure(_project.session.history, band)
+    s = _project.session
+    return learning_curve_figure(s.history, band, n_test=s.n_test)
 
 
 @st.cache_resource
@@ -51,6 +54,13 @@ def _baseline_ready(project: Project) -> bool | str:
     return job["error"] or False
 
 
+ADVICE_LOOK = {
+    "keep": (st.info, ":material/trending_up:", "Keep labeling"),
+    "nearly": (st.warning, ":material/hourglass_bottom:", "Nearly there"),
+    "stop": (st.success, ":material/flag:", "You can stop"),
+}
+
+
 def sidebar_panel(project: Project) -> None:
     """Accuracy chart and figures for ``project``; call from the page (or its fragment)."""
     s = project.session
@@ -59,7 +69,11 @@ def sidebar_panel(project: Project) -> None:
         acc = s.accuracy
         budget = s.config.budget
         c1, c2 = st.columns(2)
-        c1.metric("Test accuracy", "—" if acc is None else f"{acc:.3f}")
+        c1.metric(
+            "Test accuracy",
+            "—" if acc is None else f"{acc:.3f}",
+            help=f"Measured on {s.n_test} held-out test rows.",
+        )
         c2.metric(
             "Labels",
             f"{s.n_labeled}",
@@ -67,15 +81,33 @@ def sidebar_panel(project: Project) -> None:
         )
         if acc is None:
             st.caption("The chart starts once the test set is labeled and two classes are known.")
-        else:
-            band = project.dataset.fully_labeled and _baseline_ready(project)
-            fig = _figure(
-                project, str(project.store.path), len(project.events), len(s.history), band is True
+            return
+        low, high = accuracy_interval(acc, s.n_test)
+        st.caption(
+            f"95 % interval {low:.3f}–{high:.3f}: the test set has {s.n_test} rows, so one "
+            f"row is {1 / s.n_test:.3f} of accuracy."
+        )
+        if (high - low) / 2 > 0.1:
+            st.warning(
+                f"With {s.n_test} test rows the accuracy is only known to about "
+                f"±{(high - low) / 2:.2f}. About {rows_for_half_width(acc)} test rows would "
+                "bring that under ±0.05.",
+                icon=":material/straighten:",
             )
-            st.plotly_chart(fig, key="learning_curve", config={"displayModeBar": False})
-            if band is True:
-                st.caption("Grey band: random sampling from the same start, mean ± sd of 10 runs.")
-            elif band:
-                st.caption(f"No random-sampling band: {md(band)}")
-            elif project.dataset.fully_labeled:
-                st.caption("Computing the random-sampling band (10 simulated runs)…")
+        band = project.dataset.fully_labeled and _baseline_ready(project)
+        fig = _figure(
+            project, str(project.store.path), len(project.events), len(s.history), band is True
+        )
+        st.plotly_chart(fig, key="learning_curve", config={"displayModeBar": False})
+        if band is True:
+            st.caption(
+                "Green band: this project's 95 % interval. Grey band: random sampling from the "
+                "same start, mean ± sd of 10 runs."
+            )
+        elif band:
+            st.caption(f"No random-sampling band: {md(band)}")
+        elif project.dataset.fully_labeled:
+            st.caption("Computing the random-sampling band (10 simulated runs)…")
+        advice = stopping_advice(s.history, s.n_test)
+        show, icon, title = ADVICE_LOOK[advice.state]
+        show(f"**{title}.** {advice.reason}", icon=icon)

@@ -54,12 +54,20 @@ def main() -> None:
                 page.keyboard.press(str(int(truth[row]) + 1))
                 row = wait_for_new_sample(page, row)
             shoot(page, "label-tutorial.png")
+            laptop = browser.new_page(viewport={"width": 1280, "height": 720})
+            laptop.goto(f"{server.url}/?project=tutorial&annotator=Ada")
+            sample_id(laptop)
+            wait_ready(laptop)
+            laptop.wait_for_timeout(500)
+            laptop.screenshot(path=str(HERE / "label-laptop.png"))  # what fits, no scrolling
+            print("wrote", HERE / "label-laptop.png")
+            laptop.close()
 
             page.goto(f"{server.url}/?project=digits&annotator=Ada")
             row = sample_id(page)
             wait_ready(page)
             for _ in range(6):
-                page.keyboard.press(str((int(digits[row]) + 1) % 10))
+                page.keyboard.press(str(int(digits[row])))  # digit classes: their own key
                 row = wait_for_new_sample(page, row)
             shoot(page, "label-digits.png")
 

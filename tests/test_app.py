@@ -336,3 +336,18 @@ def test_the_card_names_the_sample_by_its_id_and_shows_the_row_as_the_file_has_i
     assert features.loc[1, "value"] == frame.loc[row, "plan"]
     context = next(t for t in tables if "column" in t.columns)
     assert context["column"].tolist() == ["notes"] and "billing" in context.loc[0, "value"]
+
+
+def test_a_builtin_demo_starts_small_and_the_tutorial_keeps_its_settings(app, tmp_path):
+    start(app)
+    app.switch_page("al_ui/pages/setup.py").run()
+    assert app.number_input(key="builtin_tutorial_budget").value == 20
+    assert app.number_input(key="builtin_tutorial_initial").value == 0.10
+    app.selectbox(key="builtin_dataset").set_value("breast_cancer").run()
+    assert "rise that active learning" in texts(app)
+    app.button(key="create_builtin").click().run()
+    assert not app.exception
+    project = Project.open("breast_cancer project", folder=tmp_path)
+    config = project.session.config
+    assert config.initial_fraction <= 0.03 and config.budget >= 60
+    assert project.session.n_labeled <= 0.03 * 512 + 2  # a small start, not 51 rows

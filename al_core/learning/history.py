@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
 
 from al_core.learning.query import HistoryKind
 
@@ -30,6 +32,11 @@ class HistoryPoint:
         Time to refit, and to score the pool and make it ready for the next query.
     note : str
         Why the model could not be fitted, when it could not.
+    agreement : float or None
+        Cohen's kappa between this model's predictions on the stop set and those of the
+        model ``stopping.LAG`` retrains earlier (see ``stopping``); None before that.
+    stop_predictions : ndarray of shape (n_stop,) or None
+        This model's predicted classes on the stop set (not exported).
     """
 
     n_labeled: int
@@ -42,10 +49,13 @@ class HistoryPoint:
     fit_ms: float = 0.0
     query_ms: float = 0.0
     note: str = ""
+    agreement: float | None = None
+    stop_predictions: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict:
-        """A JSON-ready dict (tuples become lists)."""
+        """A JSON-ready dict (tuples become lists; the stop-set predictions are left out)."""
         d = asdict(self)
+        d.pop("stop_predictions")
         for key in ("queried_ids", "scores", "labels"):
             d[key] = list(d[key])
         return d

@@ -34,6 +34,7 @@ from al_core.learning.labelstate import LabelState
 from al_core.learning.models import fit_model, full_proba, make_model
 from al_core.learning.query import TEST, HistoryKind, Query, QueryKind
 from al_core.learning.scoring import rank_pool, scores_of
+from al_core.learning.stopping import LAG, agreement, stop_set_rows
 from al_core.learning.strategies import select_top_k
 
 
@@ -113,6 +114,7 @@ class LabelingSession(LabelState):
             test_mask[self.test_order] = True
             self.initial_ids = np.flatnonzero(known & ~test_mask)
         self.is_test[self.test_order] = True
+        self.stop_rows = stop_set_rows(np.flatnonzero(~self.is_test), self.config.seed)
         self._center: np.ndarray | None = None
         self._scale: np.ndarray | None = None
         self._refresh(rescore=True, record=True)
@@ -352,6 +354,12 @@ class LabelingSession(LabelState):
         if not record:
             return None
         accuracy = self.evaluate() if self.model is not None else None
+        predictions = agreed = None
+        if self.model is not None and self.stop_rows.size:
+            predictions = self.model.predict(self.dataset.X[self.stop_rows])
+            if len(self.history) >= LAG:
+                earlier = self.history[-LAG].stop_predictions
+                agreed = None if earlier is None else agreement(earlier, predictions)
         made = HistoryPoint(
             n_labeled=self.n_labeled,
             accuracy=accuracy,
@@ -359,6 +367,8 @@ class LabelingSession(LabelState):
             fit_ms=self._last_fit_ms,
             query_ms=self._last_query_ms if rescore else 0.0,
             note=self.fit_error or "",
+            agreement=agreed,
+            stop_predictions=predictions,
             **(queried._asdict() if queried else {}),
         )
         self.history.append(made)

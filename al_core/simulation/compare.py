@@ -39,6 +39,22 @@ class Curve:
     strategy: str
     n_labeled: np.ndarray
     accuracy: np.ndarray
+    stops: tuple[int | None, ...] = ()
+    """Per seed, labels given when the stopping advice first said "stop" (None: never)."""
+
+    def stop_summary(self) -> dict:
+        """How the stopping advice did: in how many runs it stopped, where, and the
+        accuracy there (means over the runs that stopped)."""
+        where = [(i, s) for i, s in enumerate(self.stops) if s is not None]
+        if not where:
+            return {"stopped_runs": 0, "stop_at": None, "accuracy_at_stop": None}
+        index = {int(n): k for k, n in enumerate(self.n_labeled)}
+        acc = [self.accuracy[i, index[s]] for i, s in where]
+        return {
+            "stopped_runs": len(where),
+            "stop_at": float(np.mean([s for _, s in where])),
+            "accuracy_at_stop": float(np.nanmean(acc)),
+        }
 
     @property
     def mean(self) -> np.ndarray:
@@ -109,6 +125,7 @@ class Comparison:
                     "auc": curve.auc,
                     "labels_to_target": curve.labels_to_reach(self.target),
                     "labels_saved_vs_random": self.labels_saved(name) if name != "random" else 0,
+                    "stop_advice": curve.stop_summary(),
                 }
             )
         return rows
@@ -161,6 +178,7 @@ def compare(
     total = len(seed_list) * (len(names) + 1)
     done = 0
     runs: dict[str, list[list[float]]] = {n: [] for n in names}
+    stops: dict[str, list[int | None]] = {n: [] for n in names}
     n_labeled: list[int] = []
     full: list[float] = []
     for seed in seed_list:
@@ -170,11 +188,15 @@ def compare(
         for name in names:
             result = simulate(dataset, replace(run_config, strategy=name))
             runs[name].append([np.nan if a is None else a for a in result.accuracy])
+            stops[name].append(result.stop_at)
             n_labeled = result.n_labeled
             done += 1
             if on_progress is not None:
                 on_progress(done, total)
-    curves = {n: Curve(n, np.asarray(n_labeled), np.asarray(runs[n], dtype=float)) for n in names}
+    curves = {
+        n: Curve(n, np.asarray(n_labeled), np.asarray(runs[n], dtype=float), tuple(stops[n]))
+        for n in names
+    }
     full_accuracy = float(np.mean(full))
     return Comparison(
         dataset=dataset.name,

@@ -18,6 +18,7 @@ from al_core.errors import ConfigError, DatasetError
 from al_core.learning.config import SessionConfig
 from al_core.learning.history import HistoryPoint, learning_curve
 from al_core.learning.session import LabelingSession
+from al_core.learning.stopping import stopping_advice
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,10 @@ class SimulationResult:
     uncertainty : list of float
         Each queried row's score when it was chosen.
     history : list of HistoryPoint
+    stop_at : int or None
+        Labels given when the stopping advice first said "stop" (see ``stopping``).
+    stop_reason : str
+        The advice's sentence at the end of the run.
     """
 
     n_labeled: list[int]
@@ -40,6 +45,8 @@ class SimulationResult:
     queried: list[int]
     uncertainty: list[float]
     history: list[HistoryPoint]
+    stop_at: int | None = None
+    stop_reason: str = ""
 
     def as_dict(self) -> dict:
         return {
@@ -47,6 +54,8 @@ class SimulationResult:
             "accuracy": self.accuracy,
             "queried": self.queried,
             "uncertainty": self.uncertainty,
+            "stop_at": self.stop_at,
+            "stop_reason": self.stop_reason,
         }
 
 
@@ -110,10 +119,13 @@ def simulate(
         if on_step is not None and point is not None:
             on_step(point)
     n_labeled, accuracy = learning_curve(session.history)
+    advice = stopping_advice(session.history, session.n_test)
     return SimulationResult(
         n_labeled=n_labeled,
         accuracy=accuracy,
         queried=queried,
         uncertainty=uncertainty,
         history=list(session.history),
+        stop_at=advice.stop_at,
+        stop_reason=advice.reason,
     )

@@ -12,6 +12,7 @@ import streamlit as st
 
 from al_core import DONE, TEST, ALError, ConfigError, StaleActionError
 from al_core.learning.explain import feature_context
+from al_core.learning.intervals import within_noise
 from al_core.projects.oracle import ORACLE, oracle_labels
 from al_core.projects.project import Project
 from al_ui.charts import digit_figure
@@ -102,9 +103,16 @@ def _end_state(project: Project) -> None:
     st.success(f"**{reason}.** Thank you!", icon=":material/task_alt:")
     c1, c2, c3 = st.columns(3)
     c1.metric("Final test accuracy", "—" if s.accuracy is None else f"{s.accuracy:.3f}")
-    if first is not None and s.accuracy is not None:
+    if first is not None and first.accuracy is not None and s.accuracy is not None:
         gain = s.accuracy - first.accuracy
-        c2.metric("Started at", f"{first.accuracy:.3f}", delta=f"{gain:+.3f}" if gain else None)
+        noise = within_noise(first.accuracy, s.accuracy, s.n_test)
+        c2.metric(
+            "Started at",
+            f"{first.accuracy:.3f}",
+            delta="within noise" if noise else f"{gain:+.3f}",
+            delta_color="off" if noise else "normal",
+            help=f"A change smaller than the noise of {s.n_test} test rows is not a gain.",
+        )
     c3.metric("Labels used", f"{s.n_labeled}")
     st.write(
         "Download the labels on the **Data** page, or raise the budget below to go on "

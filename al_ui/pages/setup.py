@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from al_core import BUILTINS, MODELS, STRATEGIES, ALError, SessionConfig
+from al_core import BUILTINS, MODELS, STRATEGIES, ALError, SessionConfig, load_builtin
 from al_core.data.columns import guess_label_column
 from al_core.data.tabular import frame_to_dataset, read_frame
 from al_core.data.textfile import read_source
 from al_core.errors import TooManyClassesError
+from al_core.learning.config import demo_config
 from al_core.projects.project import Project
 from al_core.projects.sources import DataSource
 from al_core.projects.store import project_names
@@ -51,37 +52,39 @@ DEFAULTS = SessionConfig()
 """The engine's defaults (the tutorial's settings), shown as the form's starting values."""
 
 
-def _settings(prefix: str, has_oracle: bool, needs_test: bool) -> dict:
+def _settings(
+    prefix: str, has_oracle: bool, needs_test: bool, defaults: SessionConfig = DEFAULTS
+) -> dict:
     c1, c2, c3 = st.columns(3)
     model = c1.selectbox(
         "Model",
         list(MODELS),
-        index=list(MODELS).index(DEFAULTS.model),
+        index=list(MODELS).index(defaults.model),
         format_func=MODEL_LABELS.get,
         key=f"{prefix}_model",
     )
     strategy = c2.selectbox(
         "Query strategy",
         list(STRATEGIES),
-        index=list(STRATEGIES).index(DEFAULTS.strategy),
+        index=list(STRATEGIES).index(defaults.strategy),
         format_func=lambda s: STRATEGY_LABELS.get(s, s),
         key=f"{prefix}_strategy",
     )
-    batch = c3.number_input("Batch size", 1, 50, DEFAULTS.batch_size, key=f"{prefix}_batch")
+    batch = c3.number_input("Batch size", 1, 50, defaults.batch_size, key=f"{prefix}_batch")
     c4, c5, c6 = st.columns(3)
-    budget = c4.number_input("Label budget", 1, 1_000_000, DEFAULTS.budget, key=f"{prefix}_budget")
-    seed = c5.number_input("Seed", 0, 2**31 - 1, DEFAULTS.seed, key=f"{prefix}_seed")
-    test_size, initial = DEFAULTS.test_size, DEFAULTS.initial_fraction
-    n_test = DEFAULTS.n_test_to_label
+    budget = c4.number_input("Label budget", 1, 1_000_000, defaults.budget, key=f"{prefix}_budget")
+    seed = c5.number_input("Seed", 0, 2**31 - 1, defaults.seed, key=f"{prefix}_seed")
+    test_size, initial = defaults.test_size, defaults.initial_fraction
+    n_test = defaults.n_test_to_label
     if has_oracle:
         test_size = c6.number_input(
-            "Test fraction", 0.01, 0.9, DEFAULTS.test_size, step=0.05, key=f"{prefix}_test_size"
+            "Test fraction", 0.01, 0.9, defaults.test_size, step=0.05, key=f"{prefix}_test_size"
         )
         initial = st.number_input(
             "Initially labeled fraction of the pool",
             0.0001,
             0.9,
-            DEFAULTS.initial_fraction,
+            defaults.initial_fraction,
             step=0.05,
             format="%.4f",
             key=f"{prefix}_initial",
@@ -91,7 +94,7 @@ def _settings(prefix: str, has_oracle: bool, needs_test: bool) -> dict:
             "Test rows to label first",
             2,
             10_000,
-            DEFAULTS.n_test_to_label,
+            defaults.n_test_to_label,
             key=f"{prefix}_n_test",
             help="Uniformly random rows you label first; they only measure accuracy.",
         )
@@ -125,11 +128,29 @@ def _builtin_section() -> None:
             "A large generated pool for trying the app at scale: choose a small initially "
             "labeled fraction (e.g. 0.0002), or every label refits on a huge training set."
         )
-    # Keyed by the dataset, so the suggested name follows the choice.
+    # Keyed by the dataset, so the suggested name and settings follow the choice.
     name = st.text_input("Project name", value=f"{dataset} project", key=f"builtin_name_{dataset}")
-    settings = _settings("builtin", has_oracle=True, needs_test=False)
+    defaults = DEFAULTS
+    if dataset == "tutorial":
+        st.caption("The tutorial's own settings: 10 % of the pool labeled, 20 queries.")
+    elif not dataset.startswith("synthetic"):
+        n_pool, n_classes = _pool_shape(dataset)
+        defaults = demo_config(n_pool, n_classes)
+        st.caption(
+            f"Starts from {round(defaults.initial_fraction * n_pool)} labeled rows (2 per "
+            "class, or 2 % of the pool) so the chart shows the rise that active learning "
+            "speeds up; a larger start often begins on the plateau, where no strategy can "
+            "show a gain."
+        )
+    settings = _settings(f"builtin_{dataset}", has_oracle=True, needs_test=False, defaults=defaults)
     if st.button("Create project", key="create_builtin", type="primary"):
         _create(name, DataSource("builtin", dataset, seed=settings["seed"]), settings)
+
+
+@st.cache_data(show_spinner=False)
+def _pool_shape(dataset: str) -> tuple[int, int]:
+    data = load_builtin(dataset)
+    return round(data.n_samples * (1 - DEFAULTS.test_size)), data.n_classes
 
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=4)

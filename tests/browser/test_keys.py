@@ -113,3 +113,30 @@ def test_a_laptop_screen_shows_id_buttons_and_probabilities_without_scrolling(
             assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 720, box
     finally:
         context.close()
+
+
+def test_a_raised_budget_survives_a_server_restart(server, new_page):
+    from al_core import SessionConfig
+
+    Project.create(
+        "short", DataSource("builtin", "tutorial"), SessionConfig(budget=2), folder=server.projects
+    ).close()
+    page = new_page(f"{server.url}/?project=short&annotator=Ada")
+    row = sample_id(page)
+    wait_ready(page)
+    page.keyboard.press(str(int(TRUTH[row]) + 1))
+    row = wait_for_new_sample(page, row)
+    page.keyboard.press(str(int(TRUTH[row]) + 1))
+    page.get_by_text("The labeling budget is used up").wait_for()
+    wait_ready(page)
+    budget = page.get_by_role("spinbutton", name="New label budget")
+    budget.fill("10")
+    budget.press("Enter")
+    wait_ready(page)
+    page.get_by_role("button", name="Raise the budget and go on").click()
+    sample_id(page)
+    server.stop()
+    server.start()
+    page.reload()
+    sample_id(page)
+    page.get_by_text("Labels given 2 / 10").wait_for()

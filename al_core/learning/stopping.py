@@ -1,0 +1,113 @@
+"""When to stop labeling: stabilizing predictions, checked against the test curve.
+
+Bloodgood and Vijay-Shanker (2009, "A method for stopping active learning based on
+stabilizing predictions") stop once successive models agree, as Cohen's kappa, on a
+fixed random "stop set" of rows. Models one label apart always agree, so here the
+current model is compared with the one ``LAG`` retrains earlier; the advice is "stop"
+once the last ``WINDOW`` such agreements are all at least ``THRESHOLD`` **and** the test
+accuracy has not moved by more than its own noise over those ``LAG`` retrains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from sklearn.metrics import cohen_kappa_score
+
+from al_core.learning.history import HistoryPoint
+from al_core.learning.intervals import wilson_interval
+
+STOP_SET_SIZE = 1000
+"""Rows in the stop set (fewer when the pool is smaller)."""
+LAG = 10
+"""Retrains between the two models whose predictions are compared."""
+WINDOW = 3
+"""How many agreements in a row must reach ``THRESHOLD``."""
+THRESHOLD = 0.99
+"""Kappa that counts as "the predictions have stopped changing" (the paper's value)."""
+NEARLY = 0.95
+"""Kappa from which the advice says "nearly there"."""
+
+State = Literal["keep", "nearly", "stop"]
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What the stopping rule says now.
+
+    Attributes
+    ----------
+    state : {"keep", "nearly", "stop"}
+    reason : str
+        One sentence, with the numbers behind it.
+    stop_at : int or None
+        Labels given when the rule first said "stop" (None: it has not).
+    """
+
+    state: State
+    reason: str
+    stop_at: int | None
+
+
+def stop_set_rows(pool_ids: np.ndarray, seed: int, size: int = STOP_SET_SIZE) -> np.ndarray:
+    """A fixed random sample of the pool's rows, sorted; the same for the same seed."""
+    rng = np.random.default_rng([seed, 2009])
+    take = min(size, pool_ids.size)
+    return np.sort(rng.choice(pool_ids, size=take, replace=False)) if take else pool_ids[:0]
+
+
+def agreement(earlier: np.ndarray, later: np.ndarray) -> float:
+    """Cohen's kappa between two models' predictions (1.0 when they are identical)."""
+    if np.array_equal(earlier, later):
+        return 1.0
+    kappa = cohen_kappa_score(earlier, later)
+    return 0.0 if np.isnan(kappa) else float(kappa)
+
+
+def _says_stop(history: list[HistoryPoint], i: int, n_test: int) -> bool:
+    recent = [p.agreement for p in history[max(0, i - WINDOW + 1) : i + 1]]
+    if len(recent) < WINDOW or any(a is None or a < THRESHOLD for a in recent):
+        return False
+    now, before = history[i].accuracy, history[i - LAG].accuracy if i >= LAG else None
+    if now is None or before is None or n_test == 0:
+        return False
+    low, high = wilson_interval(round(now * n_test), n_test)
+    return abs(now - before) <= max((high - low) / 2, 1.0 / n_test)
+
+
+def stopping_advice(history: list[HistoryPoint], n_test: int) -> Advice:
+    """The advice after the last retrain of ``history`` (test set of ``n_test`` rows)."""
+    stop_at = next(
+        (p.n_labeled for i, p in enumerate(history) if _says_stop(history, i, n_test)), None
+    )
+    last = history[-1].agreement if history else None
+    if stop_at is not None:
+        return Advice(
+            "stop",
+            f"The model's predictions on {STOP_SET_SIZE:,} held-aside rows stopped changing "
+            f"(agreement with the model {LAG} labels earlier at least {THRESHOLD} three times "
+            "in a row) and test accuracy has levelled off within its noise: more labels "
+            "are unlikely to help.",
+            stop_at,
+        )
+    if last is None:
+        return Advice(
+            "keep",
+            f"Too early to tell: the rule compares each model with the one {LAG} labels earlier.",
+            None,
+        )
+    if last >= NEARLY:
+        return Advice(
+            "nearly",
+            f"The predictions are settling (agreement {last:.3f} with the model {LAG} labels "
+            f"earlier; stop at {THRESHOLD} three times in a row with a level test curve).",
+            None,
+        )
+    return Advice(
+        "keep",
+        f"The model still changes its mind (agreement {last:.3f} with the model {LAG} labels "
+        "earlier): keep labeling.",
+        None,
+    )

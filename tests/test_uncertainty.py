@@ -1,0 +1,76 @@
+"""Figures that carry their uncertainty: intervals, "within noise", and the stopping advice."""
+
+import math
+
+import pytest
+
+from al_core import SessionConfig, load_builtin, simulate
+from al_core.learning.history import HistoryPoint
+from al_core.learning.intervals import (
+    rows_for_half_width,
+    wilson_interval,
+    within_noise,
+)
+from al_core.learning.stopping import LAG, WINDOW, stopping_advice
+
+
+def wilson_by_hand(k, n, z=1.959963984540054):
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half
+
+
+@pytest.mark.parametrize("k, n", [(50, 100), (88, 100), (91, 100), (17, 18), (12, 12), (0, 7)])
+def test_the_wilson_interval_matches_the_formula(k, n):
+    assert wilson_interval(k, n) == pytest.approx(wilson_by_hand(k, n), abs=1e-9)
+
+
+def test_known_interval_values():
+    low, high = wilson_interval(50, 100)
+    assert (round(low, 4), round(high, 4)) == (0.4038, 0.5962)
+
+
+@pytest.mark.parametrize("k, n", [(-1, 10), (11, 10), (0, 0)])
+def test_impossible_counts_are_refused(k, n):
+    with pytest.raises(ValueError, match="correct"):
+        wilson_interval(k, n)
+
+
+def test_one_test_row_of_a_hundred_is_within_noise_and_ten_are_not():
+    assert within_noise(0.88, 0.89, 100)
+    assert not within_noise(0.70, 0.90, 100)
+
+
+def test_rows_for_a_five_point_interval():
+    n = rows_for_half_width(0.9)
+    low, high = wilson_interval(round(0.9 * n), n)
+    assert (high - low) / 2 <= 0.052 and n < 200
+
+
+def _history(agreements, accuracies):
+    return [
+        HistoryPoint(n_labeled=10 + i, accuracy=a, agreement=g)
+        for i, (g, a) in enumerate(zip(agreements, accuracies, strict=True))
+    ]
+
+
+def test_the_advice_waits_for_stable_predictions_and_a_level_curve():
+    n = LAG + WINDOW + 2
+    stable = [None] * LAG + [0.995] * (n - LAG)
+    assert stopping_advice(_history(stable, [0.9] * n), 100).state == "stop"
+    rising = [0.6 + 0.02 * i for i in range(n)]  # predictions stable, accuracy still climbing
+    assert stopping_advice(_history(stable, rising), 100).state != "stop"
+    shaky = [None] * LAG + [0.995, 0.97, 0.995, 0.995, 0.96]
+    assert stopping_advice(_history(shaky, [0.9] * n), 100).state == "nearly"
+    early = stopping_advice(_history([None] * 3, [0.9] * 3), 100)
+    assert early.state == "keep" and early.stop_at is None
+
+
+def test_the_advice_is_reproducible_and_reported_by_simulate():
+    data = load_builtin("breast_cancer")
+    config = SessionConfig(initial_fraction=0.02, budget=120)
+    a, b = simulate(data, config), simulate(data, config)
+    assert a.stop_at == b.stop_at and a.stop_reason == b.stop_reason
+    assert a.as_dict()["stop_at"] == a.stop_at
+    assert a.stop_at is None or a.n_labeled[0] < a.stop_at <= a.n_labeled[-1]
