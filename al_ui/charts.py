@@ -145,3 +145,97 @@ def digit_figure(image: np.ndarray, size: int = 280) -> go.Figure:
         yaxis={"visible": False, "scaleanchor": "x"},
     )
     return fig
+
+
+def pool_map_figure(
+    xy: np.ndarray,
+    predicted: np.ndarray | None,
+    certainty: np.ndarray | None,
+    class_names: list[str],
+    labeled: np.ndarray,
+    queried_xy: np.ndarray,
+    current_xy: np.ndarray | None,
+    height: int = 420,
+) -> go.Figure:
+    """The pool on its 2-D map: colour = predicted class, paler = less sure.
+
+    Parameters
+    ----------
+    xy : ndarray of shape (m, 2)
+        The drawn rows' coordinates.
+    predicted, certainty : ndarray of shape (m,) or None
+        The model's class index and its probability for each drawn row (None: no model).
+    labeled : ndarray of bool, shape (m,)
+        Drawn rows that have a training label (ringed).
+    queried_xy : ndarray of shape (q, 2)
+        Rows the model asked about, in the order asked (numbered 1..q).
+    current_xy : ndarray of shape (2,) or None
+        The sample on the annotator's screen (a star).
+    """
+    fig = go.Figure()
+    if predicted is None or certainty is None:
+        groups = [(None, np.ones(len(xy), dtype=bool))]
+    else:
+        groups = [(c, predicted == c) for c in range(len(class_names))]
+    for c, mask in groups:
+        if not mask.any():
+            continue
+        color = BASELINE if c is None else PALETTE[c % len(PALETTE)]
+        opacity = 0.6 if certainty is None else (0.15 + 0.75 * _sureness(certainty[mask]))
+        fig.add_trace(
+            go.Scattergl(
+                x=xy[mask, 0],
+                y=xy[mask, 1],
+                mode="markers",
+                marker={"size": 5, "color": color, "opacity": opacity},
+                name="no model yet" if c is None else f"predicted {class_names[c]}",
+                hoverinfo="skip",
+            )
+        )
+    if labeled.any():
+        fig.add_trace(
+            go.Scattergl(
+                x=xy[labeled, 0],
+                y=xy[labeled, 1],
+                mode="markers",
+                marker={"size": 8, "color": "rgba(0,0,0,0)", "line": {"width": 1, "color": "#222"}},
+                name="labeled",
+                hoverinfo="skip",
+            )
+        )
+    if len(queried_xy):
+        fig.add_trace(
+            go.Scatter(
+                x=queried_xy[:, 0],
+                y=queried_xy[:, 1],
+                mode="markers+text",
+                text=[str(i + 1) for i in range(len(queried_xy))],
+                textposition="top center",
+                textfont={"size": 10},
+                marker={"size": 7, "color": "#222", "symbol": "diamond"},
+                name="asked, in order",
+            )
+        )
+    if current_xy is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[current_xy[0]],
+                y=[current_xy[1]],
+                mode="markers",
+                marker={"size": 18, "color": "#ffca28", "symbol": "star", "line": {"width": 1}},
+                name="on screen now",
+            )
+        )
+    fig.update_layout(
+        height=height,
+        margin={"l": 8, "r": 8, "t": 8, "b": 8},
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+    )
+    return fig
+
+
+def _sureness(certainty: np.ndarray) -> np.ndarray:
+    """0 for a coin flip between classes, 1 for a certain prediction (per point)."""
+    return np.clip((np.asarray(certainty, dtype=float) - 0.5) * 2, 0.0, 1.0)

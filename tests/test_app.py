@@ -351,3 +351,31 @@ def test_a_builtin_demo_starts_small_and_the_tutorial_keeps_its_settings(app, tm
     config = project.session.config
     assert config.initial_fraction <= 0.03 and config.budget >= 60
     assert project.session.n_labeled <= 0.03 * 512 + 2  # a small start, not 51 rows
+
+
+def test_the_presenter_view_shows_interval_savings_advice_and_the_map(app, tmp_path):
+    start(app)
+    for _ in range(5):
+        press(app, "label", TRUTH[sample_id(app)])
+    on_screen = sample_id(app)
+    app.switch_page("al_ui/pages/present.py").run()
+    assert not app.exception
+    shown = texts(app)
+    assert "95 % interval" in shown and "100 test rows" in shown
+    assert any(m.label == "Labels saved" for m in app.metric)
+    assert any(w in shown for w in ("Keep labeling", "Nearly there", "You can stop"))
+    traces = [t for c in app.get("plotly_chart") for t in json.loads(c.proto.spec)["data"]]
+    star = next(t for t in traces if t.get("name") == "on screen now")
+    project = Project.open("tutorial", folder=tmp_path)
+    assert project.on_screens()["Ada"] == on_screen
+    assert len(star["x"]) == 1
+
+
+def test_the_map_of_the_pool_is_fitted_once_and_deterministic():
+    from al_core.learning.poolmap import pool_map
+
+    X = load_builtin("synthetic_10k").X
+    a, b = pool_map(X, seed=0, max_points=2000), pool_map(X, seed=0, max_points=2000)
+    assert a.rows.size == 2000 and np.array_equal(a.rows, b.rows)
+    assert np.allclose(a.xy, b.xy)
+    assert np.allclose(a.place(X[a.rows[:5]]), a.xy[:5])

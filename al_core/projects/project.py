@@ -160,6 +160,14 @@ class Project:
             self.session.rescore()
         return bool(events)
 
+    def on_screens(self) -> dict[str, int]:
+        """The row each annotator is being shown now (their first live lease)."""
+        rows = self.store.read(
+            "SELECT annotator, row_id FROM leases WHERE expires >= ? ORDER BY rank DESC",
+            (time.time(),),
+        )
+        return {str(who): int(row) for who, row in rows}  # the first-ranked lease wins
+
     def conflicts(self) -> dict[int, list[Event]]:
         """Per row, the labels that were saved but do not train the model (see eventlog)."""
         return self.log.conflicts()

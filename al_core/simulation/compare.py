@@ -225,3 +225,9 @@ def random_baseline(
         rows.append([np.nan if a is None else a for a in result.accuracy])
         n_labeled = result.n_labeled
     return Curve("random", np.asarray(n_labeled), np.asarray(rows, dtype=float))
+
+
+def random_labels_to_reach(band: Curve, accuracy: float) -> int | None:
+    """Labels random sampling needs, on average, to reach ``accuracy`` (the band's mean
+    stays at or above it from there on); None when it does not within the band."""
+    return band.labels_to_reach(accuracy)

@@ -1,0 +1,143 @@
+"""Presenter's view: the case for active learning, full width, with its uncertainty.
+
+The learning curve with this project's 95 % interval and random sampling's band, the
+labels saved against random, the stopping advice, and a map of the pool showing where
+the model asks. It redraws itself while annotators label.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from al_core.learning.intervals import accuracy_interval, within_noise
+from al_core.learning.poolmap import PoolMap, pool_map
+from al_core.learning.stopping import stopping_advice
+from al_core.projects.project import Project
+from al_core.simulation.compare import random_labels_to_reach
+from al_ui.charts import learning_curve_figure, pool_map_figure
+from al_ui.messages import md
+from al_ui.sidebar import ADVICE_LOOK, sidebar_panel
+from al_ui.state import annotator, project_or_message
+
+
+@st.cache_resource(show_spinner="Drawing the map of the pool…", max_entries=16)
+def _map(path: str, inode: int, _project: Project) -> PoolMap:
+    # Once per project (file) and process: the picture never moves while labels come in.
+    return pool_map(_project.dataset.X, _project.session.config.seed)
+
+
+def _figures(project: Project) -> None:
+    s = project.session
+    acc = s.accuracy
+    band = project.baseline(compute=False)
+    c1, c2, c3 = st.columns(3)
+    if acc is None:
+        c1.metric("Test accuracy", "—")
+    else:
+        low, high = accuracy_interval(acc, s.n_test)
+        c1.metric("Test accuracy", f"{acc:.3f}", help=f"95 % interval on {s.n_test} test rows")
+        c1.caption(f"95 % interval {low:.3f}–{high:.3f} ({s.n_test} test rows)")
+    if band is not None and acc is not None:
+        needed = random_labels_to_reach(band, acc)
+        if needed is None:
+            c2.metric("Labels saved", f"more than {int(band.n_labeled[-1]) - s.n_labeled}")
+            c2.caption(
+                f"Random sampling does not reach {acc:.3f} within {int(band.n_labeled[-1])} "
+                "labels, on average over 10 runs from the same start."
+            )
+        else:
+            saved = needed - s.n_labeled
+            c2.metric("Labels saved", f"{saved}", help="against random sampling's mean")
+            c2.caption(
+                f"Random sampling needs {needed} labels on average to reach {acc:.3f}; "
+                f"this project has {s.n_labeled} ({saved / max(needed, 1):.0%} fewer)."
+                if saved > 0
+                else f"Random sampling reaches {acc:.3f} with {needed} labels: no saving yet."
+            )
+    else:
+        c2.metric("Labels saved", "—")
+        c2.caption("Needs data with known labels (for the random band) and a model.")
+    advice = stopping_advice(s.history, s.n_test)
+    show, icon, title = ADVICE_LOOK[advice.state]
+    with c3:
+        show(f"**{title}.** {advice.reason}", icon=icon)
+    if band is not None and acc is not None:
+        _level_note(project, band, acc)
+
+
+def _level_note(project: Project, band, acc: float) -> None:
+    s = project.session
+    at = np.flatnonzero(band.n_labeled <= s.n_labeled)
+    if at.size == 0:
+        return
+    random_now = float(band.mean[at[-1]])
+    if acc <= random_now or within_noise(random_now, acc, s.n_test):
+        first = float(band.mean[0])
+        reach = random_labels_to_reach(band, float(band.mean.max()) - 0.01)
+        easy = "" if reach is None else f" {reach} random labels already reach the plateau."
+        st.info(
+            f"**Random sampling is level with this project here** ({random_now:.3f} against "
+            f"{acc:.3f}, within the noise of {s.n_test} test rows). The data may be easy "
+            f"(random starts at {first:.3f}), or the start already on the plateau.{easy}",
+            icon=":material/balance:",
+        )
+
+
+def _pool_map(project: Project) -> None:
+    s, data = project.session, project.dataset
+    path = project.store.path
+    drawn = _map(str(path), path.stat().st_ino, project)
+    proba = s.predict_proba(drawn.rows)
+    has_model = not np.isnan(proba).any()
+    labeled = (s.labels[drawn.rows] >= 0) & ~s.is_test[drawn.rows]
+    queried = [i for p in s.history for i in p.queried_ids]
+    screens = project.on_screens()
+    shown = screens.get(annotator() or "", next(iter(screens.values()), None))
+    current = None if shown is None else drawn.place(data.X[[shown]])[0]
+    fig = pool_map_figure(
+        drawn.xy,
+        proba.argmax(axis=1) if has_model else None,
+        proba.max(axis=1) if has_model else None,
+        list(data.class_names),
+        labeled,
+        drawn.place(data.X[queried]) if queried else np.zeros((0, 2)),
+        current,
+    )
+    st.plotly_chart(fig, key="pool_map", config={"displayModeBar": False})
+    st.caption(
+        f"A map of the pool ({len(drawn.rows):,} of {data.n_samples:,} rows; PCA, fixed for the "
+        "project). Colour: the model's predicted class, paler where it is less sure. Ringed: "
+        "labeled. Numbered: the rows the model asked about, in order. Star: the sample on "
+        "the annotator's screen."
+    )
+
+
+@st.fragment(run_every="5s")
+def presenter_view() -> None:
+    project = project_or_message()
+    if project is None:
+        return
+    s = project.session
+    st.title(f"Presenter's view: {md(project.name)}")
+    _figures(project)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        band = project.baseline(compute=False)
+        fig = learning_curve_figure(s.history, band, height=460, n_test=s.n_test)
+        st.plotly_chart(fig, key="present_curve", config={"displayModeBar": False})
+        st.caption(
+            "Green: this project, with its 95 % interval. Grey: random sampling from the same "
+            "start, mean ± sd of 10 runs."
+        )
+    with right:
+        _pool_map(project)
+
+
+def page() -> None:
+    if project := project_or_message():
+        sidebar_panel(project)
+    presenter_view()
+
+
+page()
