@@ -110,11 +110,18 @@ def learning_curve_figure(
     return fig
 
 
-def comparison_figure(result: Comparison, height: int = 420) -> go.Figure:
-    """Mean ± sd learning curves of every strategy, with the 98% target as a line."""
+def comparison_figure(result: Comparison, height: int = 420, label=lambda name: name) -> go.Figure:
+    """Mean ± sd learning curves of every strategy, with the 98% target as a line.
+
+    Strategies with identical runs are drawn once, named for all of them (``label``
+    turns a strategy's name into the words the form uses); each line has its own colour.
+    """
     fig = go.Figure()
-    for i, (name, curve) in enumerate(result.curves.items()):
-        color = BASELINE if name == "random" else PALETTE[i % len(PALETTE)]
+    colors = iter(PALETTE)
+    for group in result.identical_groups():
+        curve = result.curves[group[0]]
+        name = " = ".join(label(n) for n in group)
+        color = BASELINE if group == ["random"] else next(colors, ACCENT)
         _band(fig, curve.n_labeled, curve.mean, curve.sd, color, name, name)
     fig.add_hline(
         y=result.target,

@@ -195,9 +195,28 @@ def test_compare_page_shows_curves_and_a_summary(app):
     assert not app.exception
     charts = [json.loads(c.proto.spec)["data"] for c in app.main.get("plotly_chart")]
     names = {t.get("name") for data in charts for t in data}
-    assert {"margin", "random"} <= names
+    assert {"smallest margin", "random"} <= names  # the form's words in the legend
     table = app.dataframe[0].value
     assert list(table["strategy"]) == ["smallest margin", "random"]
+    assert "stop advice at" in table.columns
+    assert "98 % of the full-pool accuracy" in texts(app) or "No strategy" in texts(app)
+
+
+def test_compare_merges_strategies_that_chose_the_same_rows_on_two_classes(app):
+    app.switch_page("al_ui/pages/compare.py").run()
+    app.selectbox(key="cmp_dataset").set_value("breast_cancer")
+    app.multiselect(key="cmp_strategies").set_value(["least_confidence", "margin", "entropy"])
+    app.number_input(key="cmp_seeds").set_value(2)
+    app.number_input(key="cmp_budget").set_value(30)
+    app.button[0].click()
+    app.run()
+    assert not app.exception
+    charts = [json.loads(c.proto.spec)["data"] for c in app.main.get("plotly_chart")]
+    lines = [t["name"] for data in charts for t in data if t.get("mode") == "lines"]
+    assert lines == ["least confidence = smallest margin = highest entropy", "random"]
+    colors = {t["line"]["color"] for data in charts for t in data if t.get("mode") == "lines"}
+    assert len(colors) == 2
+    assert "Drawn as one line" in texts(app)
 
 
 def test_data_page_lists_labels_and_the_skipped_row(app):

@@ -105,6 +105,25 @@ class Comparison:
         b = self.curves[baseline].labels_to_reach(self.target) if baseline in self.curves else None
         return None if a is None or b is None else b - a
 
+    def identical_groups(self) -> list[list[str]]:
+        """Strategies whose curves are the same in every seed, grouped (in curve order).
+
+        On two-class data least confidence, margin and entropy rank rows identically, so
+        their runs are the same; a chart draws such a group as one line.
+        """
+        groups: list[list[str]] = []
+        for name, curve in self.curves.items():
+            for group in groups:
+                first = self.curves[group[0]].accuracy
+                if first.shape == curve.accuracy.shape and np.array_equal(
+                    first, curve.accuracy, equal_nan=True
+                ):
+                    group.append(name)
+                    break
+            else:
+                groups.append([name])
+        return groups
+
     def checkpoints(self) -> list[int]:
         """Query counts the summary reports accuracy at: a quarter, half and all of the budget."""
         return sorted({max(1, self.budget // 4), max(1, self.budget // 2), self.budget})

@@ -25,8 +25,51 @@ def _summary_table(result) -> pd.DataFrame:
         row["labels to reach 98%"] = "not reached" if reach is None else str(reach)
         saved = r["labels_saved_vs_random"]
         row["labels saved vs random"] = "—" if saved is None else f"{saved:+d}"
+        stop = r["stop_advice"]
+        row["stop advice at"] = (
+            "never" if stop["stop_at"] is None else f"{stop['stop_at']:.0f} labels"
+        )
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def headline(result) -> str:
+    """One sentence on what the run shows, the labels saved included."""
+    label = _label
+    random_reach = result.curves["random"].labels_to_reach(result.target)
+    best = None
+    for group in result.identical_groups():
+        if group == ["random"]:
+            continue
+        reach = result.curves[group[0]].labels_to_reach(result.target)
+        if reach is not None and (best is None or reach < best[1]):
+            best = (group, reach)
+    if best is None:
+        return (
+            "No strategy's mean curve stays at 98 % of the full-pool accuracy within the "
+            "budget: raise the budget to see where they get."
+        )
+    names = " = ".join(label(n) for n in best[0])
+    if random_reach is None:
+        return (
+            f"**{names}** reaches 98 % of the full-pool accuracy with {best[1]} labels; "
+            f"random sampling does not within {result.budget} queries."
+        )
+    saved = random_reach - best[1]
+    if saved <= 0:
+        return (
+            f"**Random sampling did as well** here: it reaches 98 % of the full-pool accuracy "
+            f"with {random_reach} labels, {names} with {best[1]}. This dataset is easy from "
+            "this start."
+        )
+    return (
+        f"**{names}** reaches 98 % of the full-pool accuracy with {best[1]} labels, random "
+        f"sampling with {random_reach}: **{saved} labels saved** ({saved / random_reach:.0%})."
+    )
+
+
+def _label(name: str) -> str:
+    return STRATEGY_LABELS.get(name, name)
 
 
 def page() -> None:
@@ -84,16 +127,20 @@ def page() -> None:
     if result is None:
         return
     st.subheader(f"{result.dataset}: {len(result.seeds)} seeds, {result.budget} queries")
-    st.plotly_chart(comparison_figure(result), key="compare_chart")
+    st.markdown(headline(result))
+    st.plotly_chart(comparison_figure(result, label=_label), key="compare_chart")
     st.caption(
         f"A model trained on the whole pool reaches {result.full_accuracy:.3f}; the dotted line "
         "is 98% of that. Bands: mean ± sd over seeds. *Labels to reach 98%* counts from when "
         "the mean curve stays above the line."
     )
-    if result.n_classes == 2:
+    merged = [g for g in result.identical_groups() if len(g) > 1]
+    if merged:
         st.caption(
-            "With two classes, least confidence, margin and entropy rank rows identically, "
-            "so their curves lie on top of each other."
+            "Drawn as one line: "
+            + "; ".join(" = ".join(_label(n) for n in g) for g in merged)
+            + ". They chose the same rows in every run (with two classes, least confidence, "
+            "margin and entropy rank rows identically)."
         )
     st.dataframe(_summary_table(result), hide_index=True, key="compare_table")
 
