@@ -9,7 +9,7 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from al_core import ProjectError, ProjectNotFoundError, SessionConfig
+from al_core import PoolExhaustedError, ProjectError, ProjectNotFoundError, SessionConfig
 from al_core.projects.export import to_bytes
 from al_core.projects.project import Project
 from al_core.projects.sources import DataSource
@@ -119,7 +119,10 @@ def test_reading_the_labels_table_while_others_label_never_fails(tmp_path):
     def annotate(who):
         try:
             while not stop.is_set():
-                row = int(p.next_for(who).ids[0])
+                try:
+                    row = int(p.next_for(who).ids[0])
+                except PoolExhaustedError:  # every row labeled or skipped: done
+                    return
                 if row % 5 == 0:
                     p.skip(who, row)
                 else:
@@ -141,3 +144,65 @@ def test_reading_the_labels_table_while_others_label_never_fails(tmp_path):
             w.join()
     assert errors == []
     assert len(labels_frame(p, with_values=False)) == int((p.session.labels >= 0).sum())
+
+
+def test_a_parquet_decompression_bomb_is_refused_from_its_metadata(tmp_path, monkeypatch):
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from al_core import DatasetError, load_table
+
+    path = tmp_path / "bomb.parquet"
+    pq.write_table(pa.table({f"c{i}": np.zeros(2_000_000) for i in range(4)}), path)
+    assert path.stat().st_size < 1_000_000  # tiny on disk, 64 MB once read
+    monkeypatch.setenv("AL_MAX_TABLE_MB", "20")
+    with pytest.raises(DatasetError, match="over the limit of 20 MB"):
+        load_table(path)
+
+
+def test_a_binary_parquet_column_is_a_clear_message(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from al_core import DatasetError, load_table
+
+    path = tmp_path / "bin.parquet"
+    blob = pa.array([b"\xff\xfe\x00abc", b"\x80\x81"] * 20, type=pa.binary())
+    pq.write_table(pa.table({"blob": blob, "x": list(range(40)), "y": ["a", "b"] * 20}), path)
+    with pytest.raises(DatasetError, match="column 'blob' holds binary data"):
+        load_table(path, label_column="y")
+
+
+def test_more_classes_than_a_project_can_take_are_refused_even_when_allowed():
+    from al_core import DatasetError, frame_to_dataset
+
+    frame = pd.DataFrame({"x": range(600), "label": [f"c{i}" for i in range(300)] * 2})
+    with pytest.raises(DatasetError, match="at most 200"):
+        frame_to_dataset(frame, "many", "label", allow_many_classes=True)
+
+
+def test_a_flipped_bit_in_a_page_is_reported_as_damage_and_never_exported(tmp_path):
+    from al_core.cli import main
+
+    p = Project.create("p", TUTORIAL, SessionConfig(budget=None), folder=tmp_path)
+    for _ in range(200):
+        p.label("a", int(p.next_for("a").ids[0]), 0)
+    p.close()
+    path = tmp_path / f"p{SUFFIX}"
+    good = path.read_bytes()
+    refused = 0
+    for page in range(1, len(good) // 4096):
+        data = bytearray(good)
+        data[page * 4096 + 5] ^= 0xFF  # the page header's cell-content pointer
+        path.write_bytes(bytes(data))
+        with pytest.raises(ProjectError, match="damaged"):
+            Project.open("p", folder=tmp_path)
+        refused += 1
+    assert refused >= 5
+    os.environ["AL_PROJECTS_DIR"] = str(tmp_path)
+    try:
+        assert main(["export", "p", "--out", str(tmp_path / "out")]) == 2
+    finally:
+        del os.environ["AL_PROJECTS_DIR"]
+    assert not (tmp_path / "out").exists()

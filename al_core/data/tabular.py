@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
@@ -30,6 +32,11 @@ MAX_CATEGORIES = 50
 MAX_MAGNITUDE = 1e100
 """Larger numbers overflow when squared for scaling; they are treated as missing."""
 
+MAX_CLASSES = 200
+"""The most classes a project may have. Every label refits the model while others wait
+to save theirs; with 10,000 classes one refit took a minute. Even with
+``allow_many_classes`` more are refused, with a message."""
+
 NUMERIC_SHARE = 0.9
 """A column where at least this share of filled cells are numbers is read as numeric."""
 
@@ -43,11 +50,13 @@ def read_frame(data: bytes, name: str = "file") -> pd.DataFrame:
         Empty, binary, unparsable or ragged files; duplicate or missing column names.
     """
     if data[:4] == b"PAR1":
+        _check_parquet_size(data, name)
         try:
             frame = pd.read_parquet(io.BytesIO(data))
         except Exception as exc:  # pyarrow raises many types for a damaged file
             raise DatasetError(f"{name}: the Parquet file could not be read ({exc}).") from exc
         frame.columns = [str(c) for c in frame.columns]
+        _decode_binary_columns(frame, name)
         _check_columns(list(frame.columns), name)
         if frame.empty:
             raise DatasetError(f"{name}: the file has column names but no rows of data.")
@@ -76,6 +85,50 @@ def read_frame(data: bytes, name: str = "file") -> pd.DataFrame:
             f"{name}: the file has a header but no rows of data. Add rows and try again."
         )
     return frame
+
+
+def max_table_bytes() -> int:
+    """The most memory a table may take once read: ``$AL_MAX_TABLE_MB`` (default 2000)."""
+    try:
+        return int(float(os.environ.get("AL_MAX_TABLE_MB", "2000")) * 1_000_000)
+    except ValueError:
+        return 2_000_000_000
+
+
+def _check_parquet_size(data: bytes, name: str) -> None:
+    """Refuse, from its metadata alone, a Parquet file that would not fit once read.
+
+    Parquet compresses well: a file of under a megabyte can hold gigabytes of zeros (a
+    decompression bomb). Nothing is decompressed before this check.
+    """
+    try:
+        meta = pq.ParquetFile(io.BytesIO(data)).metadata
+    except Exception as exc:  # pyarrow raises many types for a damaged footer
+        raise DatasetError(f"{name}: the Parquet file could not be read ({exc}).") from exc
+    uncompressed = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    cells = meta.num_rows * meta.num_columns * 8  # at least 8 bytes a cell once in memory
+    need, limit = max(uncompressed, cells), max_table_bytes()
+    if need > limit:
+        raise DatasetError(
+            f"{name}: the Parquet file holds {meta.num_rows:,} rows x {meta.num_columns} "
+            f"columns, about {need / 1e6:,.0f} MB once read, over the limit of "
+            f"{limit / 1e6:,.0f} MB (AL_MAX_TABLE_MB). Use a smaller file or raise the limit."
+        )
+
+
+def _decode_binary_columns(frame: pd.DataFrame, name: str) -> None:
+    """Columns of raw bytes become text; bytes that are not UTF-8 text are refused."""
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object or not values.map(lambda v: isinstance(v, bytes)).any():
+            continue
+        try:
+            frame[column] = values.map(lambda v: v.decode("utf-8") if isinstance(v, bytes) else v)
+        except UnicodeDecodeError:
+            raise DatasetError(
+                f"{name}: column {column!r} holds binary data, not text. Remove it from the "
+                "file, or store it as text (UTF-8), and upload again."
+            ) from None
 
 
 def _check_columns(columns: list[str], name: str) -> None:
@@ -180,10 +233,20 @@ def _labels(frame: pd.DataFrame, column: str, class_names, allow_many: bool):
         many = len(names) > max(20, 0.5 * known.sum())
         if many and not allow_many:
             raise TooManyClassesError(column, len(names), int(known.sum()))
+    _check_class_count(len(names), column)
     index = {n: i for i, n in enumerate(names)}
     y = np.full(len(frame), MISSING_LABEL, dtype=np.int64)
     y[known.to_numpy()] = text.map(index).to_numpy()
     return y, tuple(names)
+
+
+def _check_class_count(n_classes: int, where: str) -> None:
+    if n_classes > MAX_CLASSES:
+        raise DatasetError(
+            f"{where!r} has {n_classes} classes; a project takes at most {MAX_CLASSES} (each "
+            "label refits the model while the others wait). Group rare classes together, "
+            "or choose another label column."
+        )
 
 
 def _natural_key(value: str):
@@ -230,6 +293,7 @@ def frame_to_dataset(
         classes = tuple(str(c).strip() for c in (class_names or []) if str(c).strip())
         if len(classes) < 2 or len(set(classes)) != len(classes):
             raise DatasetError("without a label column, enter at least two distinct class names")
+        _check_class_count(len(classes), "the class names")
         y = None
     if feature_columns is None:
         feature_columns = [c for c in frame.columns if c != label_column]

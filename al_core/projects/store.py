@@ -183,7 +183,18 @@ class Store:
             self.conn.close()
             raise ProjectError(f"{str(self.path)!r} is a SQLite file but not a labeling project")
 
+    def _check_intact(self) -> None:
+        # SQLite reads a damaged page without complaint until it trips over it; a project
+        # must be refused whole, never half-read or exported as if nothing happened.
+        problems = [str(r[0]) for r in self.conn.execute("PRAGMA quick_check").fetchall()]
+        if problems != ["ok"]:
+            raise DamagedProjectError(
+                f"{str(self.path)!r} is damaged ({'; '.join(problems[:3])}). Restore it from a "
+                "backup; `sqlite3 FILE .recover` rescues what is still readable"
+            )
+
     def _check_version(self) -> None:
+        self._check_intact()
         raw = self.meta().get("schema_version", "0")
         try:
             version = json.loads(raw)
