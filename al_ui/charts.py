@@ -212,9 +212,9 @@ def pool_map_figure(
         )
     if len(queried_xy):
         fig.add_trace(
-            go.Scatter(
-                x=queried_xy[:, 0],
-                y=queried_xy[:, 1],
+            go.Scatter(  # few points: plain lists, readable in the page
+                x=queried_xy[:, 0].tolist(),
+                y=queried_xy[:, 1].tolist(),
                 mode="markers+text",
                 text=[str(i + 1) for i in range(len(queried_xy))],
                 textposition="top center",
@@ -226,8 +226,8 @@ def pool_map_figure(
     if current_xy is not None:
         fig.add_trace(
             go.Scatter(
-                x=[current_xy[0]],
-                y=[current_xy[1]],
+                x=[float(current_xy[0])],
+                y=[float(current_xy[1])],
                 mode="markers",
                 marker={"size": 18, "color": "#ffca28", "symbol": "star", "line": {"width": 1}},
                 name="on screen now",

@@ -103,6 +103,12 @@ def main() -> None:
             page.get_by_role("button", name="Run comparison").click()
             page.get_by_text("98% of full-pool accuracy").first.wait_for(timeout=300_000)
             shoot(page, "compare.png")
+
+            page.goto(f"{server.url}/present?project=tutorial&annotator=Ada")
+            page.get_by_text("A map of the pool").wait_for()
+            page.set_viewport_size({"width": 1600, "height": 1000})
+            page.wait_for_timeout(1500)
+            shoot(page, "present.png")
             browser.close()
     finally:
         server.stop()

@@ -40,8 +40,9 @@ def _figures(project: Project) -> None:
         c1.caption(f"95 % interval {low:.3f}–{high:.3f} ({s.n_test} test rows)")
     if band is not None and acc is not None:
         needed = random_labels_to_reach(band, acc)
+        beyond = int(band.n_labeled[-1]) - s.n_labeled
         if needed is None:
-            c2.metric("Labels saved", f"more than {int(band.n_labeled[-1]) - s.n_labeled}")
+            c2.metric("Labels saved", f"more than {beyond}" if beyond > 0 else "—")
             c2.caption(
                 f"Random sampling does not reach {acc:.3f} within {int(band.n_labeled[-1])} "
                 "labels, on average over 10 runs from the same start."

@@ -10,7 +10,7 @@ from al_core import load_builtin
 from al_core.projects.project import Project
 from al_core.projects.sources import DataSource
 
-from .harness import enter_name, sample_id, wait_for_new_sample, wait_ready
+from .harness import chart_points, enter_name, sample_id, wait_for_new_sample, wait_ready
 
 TRUTH = load_builtin("tutorial").y
 
@@ -140,3 +140,30 @@ def test_a_raised_budget_survives_a_server_restart(server, new_page):
     page.reload()
     sample_id(page)
     page.get_by_text("Labels given 2 / 10").wait_for()
+
+
+def test_the_in_app_demo_reproduces_the_readme_and_the_presenter_view_shows_it(server, new_page):
+    page = new_page(server.url)
+    enter_name(page, "Ada")
+    page.get_by_text("Demo: let the simulated oracle label for you").click()
+    count = page.get_by_role("spinbutton", name="Samples")
+    count.fill("20")
+    count.press("Enter")
+    wait_ready(page)
+    page.get_by_role("button", name="Simulate 20 labels").click()
+    page.get_by_text("The labeling budget is used up").wait_for(timeout=60_000)
+    wait_ready(page)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.js-plotly-plot')].some(el => (el.data || [])
+             .some(t => t.name === 'this project' && t.x.length === 21))"""
+    )
+    xs, ys = chart_points(page)
+    assert (xs[-1], ys[-1]) == (110, 0.91)
+    page.goto(f"{server.url}/present?annotator=Ada")
+    page.get_by_text("Presenter's view").wait_for()
+    for text in ("95 % interval", "Labels saved", "A map of the pool"):
+        page.get_by_text(text).first.wait_for()
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.js-plotly-plot')].some(el => (el.data || [])
+             .some(t => t.name === 'asked, in order' && t.x.length === 20))"""
+    )
