@@ -9,7 +9,7 @@ from al_core.errors import DamagedProjectError
 from al_core.projects.oracle import ORACLE, oracle_labels
 from al_core.projects.project import Project
 from al_core.projects.sources import DataSource
-from al_core.projects.store import SUFFIX, project_names
+from al_core.projects.store import SCHEMA_VERSION, SUFFIX, project_names
 
 TUTORIAL = DataSource("builtin", "tutorial")
 
@@ -159,14 +159,16 @@ def test_a_schema_1_file_is_upgraded_and_keeps_its_labels(tmp_path):
              row_id INTEGER, label INTEGER, annotator TEXT NOT NULL, ts TEXT NOT NULL,
              model_version INTEGER, strategy TEXT, score REAL, target INTEGER);
            INSERT INTO old SELECT * FROM events; DROP TABLE events;
-           ALTER TABLE old RENAME TO events;
+           ALTER TABLE old RENAME TO events; DROP TABLE points;
            UPDATE meta SET value = '1' WHERE key = 'schema_version';"""
     )
     conn.close()
     again = Project.open("p", folder=tmp_path)
     assert again.session.labels[row] == 1
     again.set_budget("ann", 30)  # a kind schema 1 could not hold
-    assert again.store.meta()["schema_version"] == "2"
+    assert again.store.meta()["schema_version"] == str(SCHEMA_VERSION)
+    again.close()
+    assert Project.open("p", folder=tmp_path).session.config.budget == 30
 
 
 # -------------------------------------------------------------------- creation
@@ -177,3 +179,68 @@ def test_a_crash_while_creating_leaves_nothing_that_blocks_the_name(tmp_path):
     Project.create("victim", TUTORIAL, folder=tmp_path).close()
     assert project_names(tmp_path) == ["victim"]
     assert Project.open("victim", folder=tmp_path).session.n_labeled == 90
+
+
+# ----------------------------------------------------------- replay without refits
+def _count_fits(monkeypatch):
+    from al_core.learning import session as session_module
+
+    calls = {"n": 0}
+    real = session_module.LabelingSession._fit
+
+    def counted(self):
+        calls["n"] += 1
+        return real(self)
+
+    monkeypatch.setattr(session_module.LabelingSession, "_fit", counted)
+    return calls
+
+
+def test_opening_a_long_log_refits_once_and_equals_the_live_project(tmp_path, monkeypatch):
+    live = new(tmp_path, config=SessionConfig(budget=None))
+    y = live.dataset.y
+    for i in range(60):
+        row = int(live.next_for("ann").ids[0])
+        if i % 10 == 9:
+            live.skip("ann", row)
+        else:
+            live.label("ann", row, int(y[row]))
+        if i % 15 == 14:
+            live.undo("ann")
+    fits = _count_fits(monkeypatch)
+    again = Project.open("p", folder=tmp_path)
+    assert fits["n"] <= 2  # the starting model, then one for every label in the log
+    strip = [{**p.as_dict(), "fit_ms": 0, "query_ms": 0} for p in live.session.history]
+    assert [{**p.as_dict(), "fit_ms": 0, "query_ms": 0} for p in again.session.history] == strip
+    assert again.session.query(k=3).ids.tolist() == live.session.query(k=3).ids.tolist()
+    assert again.session.history[-1].agreement == live.session.history[-1].agreement
+
+
+def test_a_log_without_saved_points_is_replayed_exactly_all_the_same(tmp_path):
+    live = new(tmp_path, config=SessionConfig(budget=None))
+    y = live.dataset.y
+    for _ in range(12):
+        row = int(live.next_for("ann").ids[0])
+        live.label("ann", row, int(y[row]))
+    _tamper(tmp_path, "DELETE FROM points")
+    again = Project.open("p", folder=tmp_path)
+    strip = [{**p.as_dict(), "fit_ms": 0, "query_ms": 0} for p in live.session.history]
+    assert [{**p.as_dict(), "fit_ms": 0, "query_ms": 0} for p in again.session.history] == strip
+
+
+def test_catching_up_with_many_labels_of_a_slow_model_refits_once(tmp_path, monkeypatch):
+    config = SessionConfig(model="random_forest", budget=None)
+    idle = new(tmp_path, config=config)
+    busy = Project.open("p", folder=tmp_path)
+    y = busy.dataset.y
+    for _ in range(40):
+        row = int(busy.next_for("bob").ids[0])
+        busy.label("bob", row, int(y[row]))
+    fits = _count_fits(monkeypatch)
+    row = int(idle.next_for("ann").ids[0])  # catches up with bob's 40 labels first
+    assert fits["n"] <= 1
+    idle.label("ann", row, int(y[row]))
+    assert fits["n"] <= 2
+    assert (
+        idle.session.labels.tolist() == Project.open("p", folder=tmp_path).session.labels.tolist()
+    )

@@ -10,7 +10,9 @@ derived from it and from the fixed ``is_test`` split.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Literal, NamedTuple
 
@@ -94,6 +96,12 @@ class LabelingSession(LabelState):
         self._last_query_ms = 0.0
         self._cold_scores: dict[int, float] = {}
         self._X_test: np.ndarray | None = None
+        self._deferring = False
+        self._stale = False
+        self.points_made = 0
+        """History points made so far (a point is new when this count moves)."""
+        self.known_point: HistoryPoint | None = None
+        """The point the next label makes, when a saved log knows it (see deferred_fits)."""
 
         if dataset.fully_labeled and dataset.y is not None:
             split = reference_split(
@@ -227,6 +235,8 @@ class LabelingSession(LabelState):
         if scores is None:
             scores = [self.score_of(i) for i in ids.tolist()]
         scores = [float(x) for x in scores]
+        if self._stale and self.known_point is None:  # the model this label was given under
+            self._fit_now()
         kind: HistoryKind = "cold_start" if self.model is None else "strategy"
         self.labels[ids] = labs
         self._version += 1
@@ -341,14 +351,51 @@ class LabelingSession(LabelState):
         self._last_query_ms = (time.perf_counter() - t0) * 1e3
 
     # ---------------------------------------------------------------------- internals
+    @contextlib.contextmanager
+    def deferred_fits(self) -> Iterator[None]:
+        """Apply many labels with as few refits as possible (replaying a saved log).
+
+        Inside, a label whose history point is already known (``known_point``, saved by
+        whoever applied it live) appends that point instead of refitting, and an undo
+        refits nothing; on leaving, the model is fitted once to the labels now given (the
+        caller scores the pool). A point that is not known is computed as it was live.
+        """
+        self._deferring = True
+        try:
+            yield
+        finally:
+            self._deferring = False
+            self.known_point = None
+        if self._stale:
+            self._fit_now()
+
+    def _fit_now(self) -> None:
+        """Fit the model to the labels given so far (none while the test set is open)."""
+        if self.phase == TEST:
+            self.model, self._rank = None, None
+        else:
+            self._fit()
+        self._stale = False
+
     def _refresh(
         self, rescore: bool, record: bool, queried: _Queried | None = None
     ) -> HistoryPoint | None:
         """Refit and rescore; with ``record``, append a history point (for ``queried``)."""
         if self.phase == TEST:
             self.model, self._rank = None, None
+            self._stale = False
             return None
+        if self._deferring and not record:
+            self._stale = True  # the model no longer matches the labels: fit on leaving
+            return None
+        known, self.known_point = (self.known_point if record else None), None
+        if self._deferring and known is not None:
+            self._stale = True
+            self.history.append(known)
+            self.points_made += 1
+            return known
         self._fit()
+        self._stale = False
         if rescore:
             self.rescore()
         if not record:
@@ -372,6 +419,7 @@ class LabelingSession(LabelState):
             **(queried._asdict() if queried else {}),
         )
         self.history.append(made)
+        self.points_made += 1
         return made
 
     def _fit(self) -> None:

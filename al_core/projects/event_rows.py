@@ -7,10 +7,14 @@ transaction where it writes.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import astuple, replace
 from datetime import UTC, datetime
 
+import numpy as np
+
+from al_core.learning.history import HistoryPoint
 from al_core.projects.eventlog import Event, EventKind
 
 _COLUMNS = "kind, row_id, label, annotator, ts, model_version, strategy, score, target"
@@ -49,3 +53,33 @@ def insert(
         astuple(event)[1:],
     )
     return replace(event, seq=cur.lastrowid)
+
+
+def read_points(conn: sqlite3.Connection, seq: int) -> dict[int, HistoryPoint]:
+    """The learning-curve points saved for events after ``seq``, by event number.
+
+    A point that cannot be read back is left out: it is computed again instead.
+    """
+    found = {}
+    for number, text, blob in conn.execute(
+        "SELECT seq, point, predictions FROM points WHERE seq > ?", (seq,)
+    ).fetchall():
+        try:
+            d = json.loads(text)
+            for key in ("queried_ids", "scores", "labels"):
+                d[key] = tuple(d[key])
+            predictions = None if blob is None else np.frombuffer(blob, dtype=np.int32)
+            found[int(number)] = HistoryPoint(**d, stop_predictions=predictions)
+        except (ValueError, TypeError, KeyError):
+            continue
+    return found
+
+
+def save_point(conn: sqlite3.Connection, seq: int, point: HistoryPoint) -> None:
+    """Keep the point an event made, so a replay need not refit to know it."""
+    predictions = point.stop_predictions
+    blob = None if predictions is None else np.asarray(predictions, dtype=np.int32).tobytes()
+    conn.execute(
+        "INSERT OR REPLACE INTO points (seq, point, predictions) VALUES (?, ?, ?)",
+        (seq, json.dumps(point.as_dict()), blob),
+    )

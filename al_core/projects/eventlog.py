@@ -76,8 +76,11 @@ class EventLog:
     def last_seq(self) -> int:
         return _seq(self.events[-1]) if self.events else 0
 
-    def apply(self, e: Event) -> None:
+    def apply(self, e: Event, point: HistoryPoint | None = None) -> None:
         """Apply one committed event to the session (without rescoring the pool).
+
+        ``point``: the learning-curve point this event made when it was applied live, if
+        it was saved; inside ``session.deferred_fits()`` it spares a refit.
 
         Raises
         ------
@@ -86,6 +89,14 @@ class EventLog:
             tampered file); nothing is applied.
         """
         seq = self._check(e)
+        s = self.session
+        s.known_point = point
+        try:
+            self._dispatch(e, seq)
+        finally:
+            s.known_point = None
+
+    def _dispatch(self, e: Event, seq: int) -> None:
         s = self.session
         if e.kind == "label":
             row, label = row_of(e), _as_int(e.label, e, "label")

@@ -33,6 +33,7 @@ from al_core.errors import (
     StaleActionError,
 )
 from al_core.learning.config import SessionConfig
+from al_core.learning.history import HistoryPoint
 from al_core.learning.query import Query
 from al_core.learning.session import LabelingSession
 from al_core.projects import event_rows, leases
@@ -150,15 +151,35 @@ class Project:
         return self.log.events
 
     def _catch_up(self, conn: sqlite3.Connection) -> bool:
+        """Apply the events others committed: labels first, then one refit and one rescore.
+
+        The learning-curve points those events made were saved by whoever applied them,
+        so opening a long log, or catching up with 150 labels of a slow model, refits
+        once instead of once per event.
+        """
+        since = self.log.last_seq
         try:
-            events = event_rows.read_since(conn, self.log.last_seq)
+            events = event_rows.read_since(conn, since)
+            points = event_rows.read_points(conn, since) if events else {}
         except sqlite3.Error as exc:
             raise translate(exc, self.store.path) from exc
-        for event in events:
-            self.log.apply(event)
+        with self.session.deferred_fits():
+            for event in events:
+                self.log.apply(event, points.get(_seq(event)))
         if events:
             self.session.rescore()
         return bool(events)
+
+    def _keep_point(self, event: Event, made_before: int) -> HistoryPoint | None:
+        """Save the point ``event`` just made (if any); returns it. Best effort: a point
+        that cannot be saved is computed again when the project is next opened."""
+        s = self.session
+        point = s.history[-1] if s.points_made > made_before and s.history else None
+        if point is not None:
+            with contextlib.suppress(ProjectError):
+                with self.store.write() as conn:
+                    event_rows.save_point(conn, _seq(event), point)
+        return point
 
     def on_screens(self) -> dict[str, int]:
         """The row each annotator is being shown now (their first live lease)."""
@@ -275,11 +296,10 @@ class Project:
                 event = self._insert(conn, "label", row_id, annotator, label=label)
                 leases.release_row(conn, row_id)
             conflict = bool(s.labels[row_id] != MISSING_LABEL)
-            before = len(s.history)
+            made = s.points_made
             self.log.apply(event)
             s.rescore()
-            point = s.history[-1] if len(s.history) > before else None
-            return Saved(_seq(event), conflict, point)
+            return Saved(_seq(event), conflict, self._keep_point(event, made))
 
     def skip(self, annotator: str, row_id: int, on_screen: bool = False) -> Saved:
         """Put a row on the shared "later" list (saved like a label); see ``label``."""
@@ -348,8 +368,10 @@ class Project:
                         now + self.lease_seconds,
                         first_rank=-1,
                     )
+            made = self.session.points_made
             self.log.apply(event)
             self.session.rescore()
+            self._keep_point(event, made)
             return target
 
     def _mark(

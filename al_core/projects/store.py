@@ -17,11 +17,12 @@ from pathlib import Path
 
 from al_core.errors import DamagedProjectError, ProjectError, ProjectNotFoundError, StorageError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bumped whenever the tables change; a newer file is refused by an older engine, an
 older one is brought up to date when it is opened (see ``_upgrade``).
 
 1: the first schema. 2: ``budget`` events (the label budget changed on an open project).
+3: ``points``, the learning-curve point each event made, so opening a project refits once.
 """
 
 APPLICATION_ID = 0x414C4C42  # "ALLB": marks a SQLite file as one of our projects
@@ -43,6 +44,14 @@ CREATE TABLE IF NOT EXISTS {name} (
 );
 """
 
+_POINTS = """
+CREATE TABLE IF NOT EXISTS points (
+    seq INTEGER PRIMARY KEY,
+    point TEXT NOT NULL,
+    predictions BLOB
+);
+"""
+
 _SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -51,6 +60,9 @@ CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY, name TEXT NOT NULL, con
     + _EVENTS.format(name="events")
     + """
 CREATE INDEX IF NOT EXISTS events_by_annotator ON events (annotator, seq);
+"""
+    + _POINTS
+    + """
 CREATE TABLE IF NOT EXISTS leases (
     row_id INTEGER PRIMARY KEY,
     annotator TEXT NOT NULL,
@@ -224,6 +236,8 @@ class Store:
                 conn.execute(
                     "CREATE INDEX IF NOT EXISTS events_by_annotator ON events (annotator, seq)"
                 )
+            if version < 3:  # the learning curve's points are kept with their events
+                conn.execute(_POINTS)
             conn.execute(
                 "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
             )
