@@ -1,6 +1,6 @@
 """Run the benchmarks and print their tables.
 
-    python -m benchmarks [all|save,engine,load,click] [OUTPUT.json]
+    python -m benchmarks [all|save,engine,load,click,opening] [OUTPUT.json]
 
 Writes the numbers (machine-readable) to ``benchmarks/OUTPUT.json``, default
 ``results.json``.
@@ -22,6 +22,7 @@ PARTS = {
     "engine": "Engine step",
     "load": "Many annotators at once",
     "click": "Key press to next sample",
+    "opening": "Opening a project",
 }
 
 
