@@ -163,16 +163,18 @@ def run_compare(args, out) -> None:
         f"full-pool accuracy {result.full_accuracy:.4f}, target (98%) {result.target:.4f}\n"
     )
     head = f"{'strategy':<18}" + "".join(f"{'acc@' + c:>18}" for c in cols)
-    out.write(head + f"{'AUC':>8}{'labels->98%':>13}{'saved':>7}\n")
+    out.write(head + f"{'AUC':>8}{'labels->98%':>13}{'saved':>7}{'stop at':>9}\n")
     for r in rows:
         cells = "".join(
             f"{r['accuracy_at'][c]['mean']:>10.4f} ± {r['accuracy_at'][c]['sd']:.3f}" for c in cols
         )
         reach = r["labels_to_target"]
         saved = r["labels_saved_vs_random"]
+        stop = r["stop_advice"]["stop_at"]
         out.write(
             f"{r['strategy']:<18}{cells}{r['auc']:>8.4f}"
-            f"{'never' if reach is None else reach:>13}{'-' if saved is None else saved:>7}\n"
+            f"{'never' if reach is None else reach:>13}{'-' if saved is None else saved:>7}"
+            f"{'never' if stop is None else format(stop, '.0f'):>9}\n"
         )
 
 
