@@ -10,11 +10,8 @@ derived from it and from the fixed ``is_test`` split.
 
 from __future__ import annotations
 
-import contextlib
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import numpy as np
 from sklearn.base import ClassifierMixin
@@ -24,19 +21,16 @@ from al_core.data.splits import random_test_rows, reference_split
 from al_core.errors import (
     AlreadyLabeledError,
     ConfigError,
-    ModelFitError,
-    NotEnoughLabelsError,
     NothingToUndoError,
     PoolExhaustedError,
 )
 from al_core.learning.coldstart import diverse_rows
 from al_core.learning.config import SessionConfig
 from al_core.learning.history import HistoryPoint
-from al_core.learning.labelstate import LabelState
-from al_core.learning.models import fit_model, full_proba, make_model
+from al_core.learning.models import make_model
+from al_core.learning.modelstate import ModelState, Queried
 from al_core.learning.query import TEST, HistoryKind, Query, QueryKind
-from al_core.learning.scoring import rank_pool, scores_of
-from al_core.learning.stopping import LAG, agreement, stop_set_rows
+from al_core.learning.stopping import stop_set_rows
 from al_core.learning.strategies import select_top_k
 
 
@@ -46,16 +40,7 @@ class _Action:
     ids: tuple[int, ...]
 
 
-class _Queried(NamedTuple):
-    """The rows whose labels made a history point, as ``HistoryPoint`` names them."""
-
-    queried_ids: tuple[int, ...]
-    scores: tuple[float, ...]
-    labels: tuple[int, ...]
-    kind: HistoryKind
-
-
-class LabelingSession(LabelState):
+class LabelingSession(ModelState):
     """Pool-based active learning over one dataset.
 
     Parameters
@@ -127,20 +112,11 @@ class LabelingSession(LabelState):
         self._scale: np.ndarray | None = None
         self._refresh(rescore=True, record=True)
 
-    @property
-    def model_version(self) -> int:
-        return self.n_labeled if self.model is not None else -1
-
     def kind_of(self, row_id: int) -> QueryKind:
         """Why a row would be shown now: test set, cold start or the strategy."""
         if self.is_test[row_id]:
             return "test"
         return "cold_start" if self.model is None else "strategy"
-
-    @property
-    def accuracy(self) -> float | None:
-        """Test accuracy of the current model, or None while it cannot be measured."""
-        return self.history[-1].accuracy if self.history else None
 
     # ------------------------------------------------------------------- operations
     def query(self, k: int | None = None, exclude=()) -> Query:
@@ -246,7 +222,7 @@ class LabelingSession(LabelState):
             if was_test_phase and self.phase != TEST:
                 return self._refresh(rescore, record=True)
             return None
-        queried = _Queried(tuple(ids.tolist()), tuple(scores), tuple(labs.tolist()), kind)
+        queried = Queried(tuple(ids.tolist()), tuple(scores), tuple(labs.tolist()), kind)
         return self._refresh(rescore, record=True, queried=queried)
 
     def unlabel(self, row_id: int, rescore: bool = True) -> None:
@@ -303,156 +279,6 @@ class LabelingSession(LabelState):
         self.check_budget(budget)
         self._budget = int(budget)
         self.config = replace(self.config, budget=int(budget))
-
-    def evaluate(self) -> float:
-        """Accuracy of the current model on the held-out test set.
-
-        Raises
-        ------
-        NotEnoughLabelsError
-            If no model could be fitted yet or the test set is not fully labeled.
-        """
-        if self.phase == TEST:
-            raise NotEnoughLabelsError(
-                f"{self.n_test - self.n_test_labeled} test rows still need a label"
-            )
-        if self.model is None:
-            raise NotEnoughLabelsError("a model needs labels of at least two classes")
-        if self._X_test is None:  # the test rows never change: one contiguous copy
-            self._X_test = np.ascontiguousarray(self.dataset.X[self.test_order])
-        pred = self.model.predict(self._X_test)
-        return float(np.mean(pred == self._derived().test_labels))
-
-    def predict_proba(self, row_ids) -> np.ndarray:
-        """Class probabilities of rows under the current model, shape (m, n_classes).
-
-        Rows are NaN where no model exists yet.
-        """
-        ids = np.asarray(row_ids, dtype=np.int64).ravel()
-        if self.model is None:
-            return np.full((ids.size, self.dataset.n_classes), np.nan)
-        return full_proba(self.model, self.dataset.X[ids], self.dataset.n_classes)
-
-    def rescore(self) -> None:
-        """Score the pool under the current model (after labels given with rescore=False)."""
-        t0 = time.perf_counter()
-        if self.model is None:
-            self._rank = None
-        else:
-            blocked = np.concatenate([self.train_ids, self.test_order])
-            self._rank, self._rank_exact = rank_pool(
-                self.model,
-                self.dataset.X,
-                self.config.strategy,
-                blocked,
-                self.config.chunk_rows,
-                self._step_rng(),
-            )
-        self._last_query_ms = (time.perf_counter() - t0) * 1e3
-
-    # ---------------------------------------------------------------------- internals
-    @contextlib.contextmanager
-    def deferred_fits(self) -> Iterator[None]:
-        """Apply many labels with as few refits as possible (replaying a saved log).
-
-        Inside, a label whose history point is already known (``known_point``, saved by
-        whoever applied it live) appends that point instead of refitting, and an undo
-        refits nothing; on leaving, the model is fitted once to the labels now given (the
-        caller scores the pool). A point that is not known is computed as it was live.
-        """
-        self._deferring = True
-        try:
-            yield
-        finally:
-            self._deferring = False
-            self.known_point = None
-        if self._stale:
-            self._fit_now()
-
-    def _fit_now(self) -> None:
-        """Fit the model to the labels given so far (none while the test set is open)."""
-        if self.phase == TEST:
-            self.model, self._rank = None, None
-        else:
-            self._fit()
-        self._stale = False
-
-    def _refresh(
-        self, rescore: bool, record: bool, queried: _Queried | None = None
-    ) -> HistoryPoint | None:
-        """Refit and rescore; with ``record``, append a history point (for ``queried``)."""
-        if self.phase == TEST:
-            self.model, self._rank = None, None
-            self._stale = False
-            return None
-        if self._deferring and not record:
-            self._stale = True  # the model no longer matches the labels: fit on leaving
-            return None
-        known, self.known_point = (self.known_point if record else None), None
-        if self._deferring and known is not None:
-            self._stale = True
-            self.history.append(known)
-            self.points_made += 1
-            return known
-        self._fit()
-        self._stale = False
-        if rescore:
-            self.rescore()
-        if not record:
-            return None
-        accuracy = self.evaluate() if self.model is not None else None
-        predictions = agreed = None
-        if self.model is not None and self.stop_rows.size:
-            predictions = self.model.predict(self.dataset.X[self.stop_rows])
-            if len(self.history) >= LAG:
-                earlier = self.history[-LAG].stop_predictions
-                agreed = None if earlier is None else agreement(earlier, predictions)
-        made = HistoryPoint(
-            n_labeled=self.n_labeled,
-            accuracy=accuracy,
-            strategy=self.config.strategy,
-            fit_ms=self._last_fit_ms,
-            query_ms=self._last_query_ms if rescore else 0.0,
-            note=self.fit_error or "",
-            agreement=agreed,
-            stop_predictions=predictions,
-            **(queried._asdict() if queried else {}),
-        )
-        self.history.append(made)
-        self.points_made += 1
-        return made
-
-    def _fit(self) -> None:
-        train = self.train_ids
-        y = self.labels[train]
-        self.fit_error = None
-        t0 = time.perf_counter()
-        if np.unique(y).size < 2:
-            self.model = None
-        else:
-            try:
-                self.model = fit_model(self.estimator, self.dataset.X[train], y)
-            except ModelFitError as exc:
-                self.model, self.fit_error = None, str(exc)
-        self._last_fit_ms = (time.perf_counter() - t0) * 1e3
-
-    def score_of(self, row_id: int) -> float:
-        """A row's score under the current model (NaN where none applies)."""
-        if self.model is None:
-            return self._cold_scores.get(row_id, float("nan"))
-        if self._rank is None or not np.isfinite(self._rank[row_id]):
-            return float("nan")
-        if self._rank_exact:
-            return float(self._rank[row_id])
-        return float(self._scores_of([row_id])[0])
-
-    def _scores_of(self, ids) -> np.ndarray:
-        return scores_of(self.model, self.dataset.X, ids, self.config.strategy)
-
-    def _step_rng(self) -> np.random.Generator:
-        # Seeded by the state, so a replayed session breaks ties the same way.
-        seed = self.config.seed if self.config.query_seed is None else self.config.query_seed
-        return np.random.default_rng([seed, self.n_labeled, self.n_test_labeled])
 
     def _standardization(self) -> tuple[np.ndarray, np.ndarray]:
         if self._center is None or self._scale is None:

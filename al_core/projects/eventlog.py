@@ -74,7 +74,7 @@ class EventLog:
 
     @property
     def last_seq(self) -> int:
-        return _seq(self.events[-1]) if self.events else 0
+        return seq_of(self.events[-1]) if self.events else 0
 
     def apply(self, e: Event, point: HistoryPoint | None = None) -> None:
         """Apply one committed event to the session (without rescoring the pool).
@@ -161,7 +161,7 @@ class EventLog:
         self._by_seq[seq] = e
 
     def _undo(self, target: Event) -> None:
-        seq, row = _seq(target), row_of(target)
+        seq, row = seq_of(target), row_of(target)
         self._undone.add(seq)
         s = self.session
         if target.kind == "skip":
@@ -180,7 +180,7 @@ class EventLog:
                     rescore=False,
                     score=_score_or_nan(nxt.score),
                 )
-                self._applied.add(_seq(nxt))
+                self._applied.add(seq_of(nxt))
         if not active:
             del self._active[row]
 
@@ -219,7 +219,8 @@ def _as_int(value: object, e: Event, what: str) -> int:
     return int(value)
 
 
-def _seq(e: Event) -> int:
+def seq_of(e: Event) -> int:
+    """The event's number in the log (checked when the event was applied)."""
     return _as_int(e.seq, e, "seq")
 
 
