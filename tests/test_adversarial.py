@@ -206,3 +206,51 @@ def test_a_flipped_bit_in_a_page_is_reported_as_damage_and_never_exported(tmp_pa
     finally:
         del os.environ["AL_PROJECTS_DIR"]
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("path", ["next", "revisit", "revisit_all", "oracle"])
+def test_no_path_hands_out_a_row_someone_else_is_shown(tmp_path, path):
+    from al_core.projects.oracle import oracle_labels
+
+    p = Project.create("p", TUTORIAL, SessionConfig(budget=None), folder=tmp_path)
+    held = int(p.next_for("carol").ids[0])  # carol is looking at this row
+    if path in ("revisit", "revisit_all"):
+        p.skip("carol", held)
+        p.revisit("alice", held if path == "revisit" else None)  # back in the pool...
+        assert int(p.next_for("carol").ids[0]) == held  # ...and carol is shown it again
+    if path == "oracle":
+        oracle_labels(p, 5, presenter="dave")
+        assert held not in [e.row_id for e in p.events if e.kind == "label"]
+    for who in ("alice", "bob"):
+        assert int(p.next_for(who).ids[0]) != held
+
+
+def test_a_crash_while_creating_a_project_never_blocks_its_name(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "import sys; from al_core.projects.project import Project; "
+        "from al_core.projects.sources import DataSource; "
+        "Project.create('victim', DataSource('builtin', 'synthetic_100k'), folder=sys.argv[1])"
+    )
+    for delay in (0.5, 1.5, 3.0):
+        proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)])
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        names = [p.name for p in tmp_path.iterdir()]
+        if f"victim{SUFFIX}" in names:  # it finished: a whole project, which opens
+            Project.open("victim", folder=tmp_path).close()
+            return
+        assert project_names_in(tmp_path) == []
+    Project.create("victim", TUTORIAL, folder=tmp_path).close()  # the name is free
+    assert project_names_in(tmp_path) == ["victim"]
+
+
+def project_names_in(folder):
+    from al_core.projects.store import project_names
+
+    return project_names(folder)

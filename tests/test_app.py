@@ -398,3 +398,38 @@ def test_the_map_of_the_pool_is_fitted_once_and_deterministic():
     assert a.rows.size == 2000 and np.array_equal(a.rows, b.rows)
     assert np.allclose(a.xy, b.xy)
     assert np.allclose(a.place(X[a.rows[:5]]), a.xy[:5])
+
+
+@pytest.mark.parametrize(
+    "name", ["https://127.0.0.1:8799/phish", "admin@evil.example", "www.evil.example"]
+)
+def test_names_that_look_like_links_are_never_links_on_any_page(app, name):
+    start(app, name)
+    press(app, "skip")
+    for page in ("al_ui/pages/label.py", "al_ui/pages/data.py"):  # the pages naming people
+        app.switch_page(page).run()
+        assert not app.exception
+        shown = [
+            m.value for m in [*app.markdown, *app.caption] if "evil" in m.value or "127" in m.value
+        ]
+        assert shown, f"the name is not shown on {page}"
+        for value in shown:
+            plain = value.replace("\\\\", "")
+            assert not re.search(r"(?i)https?://|www\\.|[-.\\w+]@", plain), (page, value)
+
+
+def test_a_tampered_log_shows_the_engines_message_not_an_error_box(app, tmp_path):
+    from al_core.projects.sources import DataSource
+
+    hurt = Project.create("hurt", DataSource("builtin", "tutorial"), folder=tmp_path)
+    hurt.label("x", int(hurt.next_for("x").ids[0]), 0)
+    hurt.close()
+    with sqlite3.connect(tmp_path / "hurt.alproj") as db:
+        db.execute("UPDATE events SET row_id = 99999 WHERE kind = 'label'")
+    db.close()
+    app.query_params["project"] = "hurt"
+    app.query_params["annotator"] = "Ada"
+    for page in ("al_ui/pages/label.py", "al_ui/pages/data.py", "al_ui/pages/present.py"):
+        app.switch_page(page).run()
+        assert not app.exception
+        assert "damaged" in texts(app), page

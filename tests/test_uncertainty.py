@@ -74,3 +74,18 @@ def test_the_advice_is_reproducible_and_reported_by_simulate():
     assert a.stop_at == b.stop_at and a.stop_reason == b.stop_reason
     assert a.as_dict()["stop_at"] == a.stop_at
     assert a.stop_at is None or a.n_labeled[0] < a.stop_at <= a.n_labeled[-1]
+
+
+def test_labels_saved_are_read_from_the_random_bands_mean():
+    import numpy as np
+
+    from al_core.simulation.compare import Curve, random_labels_to_reach
+
+    band = Curve(
+        "random",
+        np.array([10, 11, 12, 13, 14, 15]),
+        np.array([[0.70, 0.75, 0.82, 0.79, 0.85, 0.90], [0.70, 0.77, 0.80, 0.83, 0.87, 0.90]]),
+    )  # mean: 0.70 0.76 0.81 0.81 0.86 0.90
+    assert random_labels_to_reach(band, 0.80) == 12
+    assert random_labels_to_reach(band, 0.85) == 14
+    assert random_labels_to_reach(band, 0.95) is None  # "more than ..." on the page
