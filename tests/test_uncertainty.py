@@ -89,3 +89,17 @@ def test_labels_saved_are_read_from_the_random_bands_mean():
     assert random_labels_to_reach(band, 0.80) == 12
     assert random_labels_to_reach(band, 0.85) == 14
     assert random_labels_to_reach(band, 0.95) is None  # "more than ..." on the page
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_agreement_is_cohens_kappa(seed):
+    import numpy as np
+    from sklearn.metrics import cohen_kappa_score
+
+    from al_core.learning.stopping import agreement
+
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 2 + seed, 500)
+    b = np.where(rng.random(500) < 0.8, a, rng.integers(0, 2 + seed, 500))
+    assert agreement(a, b) == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
+    assert agreement(a, a) == 1.0
