@@ -95,6 +95,20 @@ def predict_proba_fast(model: ClassifierMixin, X: np.ndarray) -> np.ndarray:
     return softmax(decision, copy=False)
 
 
+def predict_fast(model: ClassifierMixin, X: np.ndarray) -> np.ndarray:
+    """``model.predict(X)``, computed without input validation for plain LR.
+
+    The same rule as scikit-learn's linear classifiers: the sign of the decision for two
+    classes, its argmax for more; runs after every label (test set and stop set).
+    """
+    if not is_plain_logistic(model):
+        return model.predict(X)
+    decision = X @ model.coef_.T + model.intercept_
+    if decision.shape[1] == 1:
+        return model.classes_[(decision[:, 0] > 0).astype(np.intp)]
+    return model.classes_[decision.argmax(axis=1)]
+
+
 def full_proba(model: ClassifierMixin, X: np.ndarray, n_classes: int) -> np.ndarray:
     """Probabilities for every class of the dataset, 0 for classes not yet seen.
 

@@ -21,7 +21,7 @@ from al_core.errors import ModelFitError, NotEnoughLabelsError
 from al_core.learning.config import SessionConfig
 from al_core.learning.history import HistoryPoint
 from al_core.learning.labelstate import LabelState
-from al_core.learning.models import fit_model, full_proba
+from al_core.learning.models import fit_model, full_proba, predict_fast
 from al_core.learning.query import TEST, HistoryKind
 from al_core.learning.scoring import rank_pool, scores_of
 from al_core.learning.stopping import LAG, agreement
@@ -54,6 +54,7 @@ class ModelState(LabelState):
     _last_query_ms: float
     _cold_scores: dict[int, float]
     _X_test: np.ndarray | None
+    _X_stop: np.ndarray | None
     _deferring: bool
     _stale: bool
 
@@ -82,7 +83,7 @@ class ModelState(LabelState):
             raise NotEnoughLabelsError("a model needs labels of at least two classes")
         if self._X_test is None:  # the test rows never change: one contiguous copy
             self._X_test = np.ascontiguousarray(self.dataset.X[self.test_order])
-        pred = self.model.predict(self._X_test)
+        pred = predict_fast(self.model, self._X_test)
         return float(np.mean(pred == self._derived().test_labels))
 
     def predict_proba(self, row_ids) -> np.ndarray:
@@ -165,7 +166,9 @@ class ModelState(LabelState):
         accuracy = self.evaluate() if self.model is not None else None
         predictions = agreed = None
         if self.model is not None and self.stop_rows.size:
-            predictions = self.model.predict(self.dataset.X[self.stop_rows])
+            if self._X_stop is None:  # fixed rows: one contiguous copy
+                self._X_stop = np.ascontiguousarray(self.dataset.X[self.stop_rows])
+            predictions = predict_fast(self.model, self._X_stop)
             if len(self.history) >= LAG:
                 earlier = self.history[-LAG].stop_predictions
                 agreed = None if earlier is None else agreement(earlier, predictions)

@@ -58,6 +58,7 @@ class Project(ProjectActions):
         self.session = LabelingSession(dataset, config)
         self.log = EventLog(self.session)
         self._lock = FairRLock()
+        self._unsaved_points: list[tuple[int, HistoryPoint]] = []
         self.refresh()
 
     # ---------------------------------------------------------------- create / open
@@ -127,6 +128,10 @@ class Project(ProjectActions):
             raise
 
     def close(self) -> None:
+        with self._lock:
+            if self._unsaved_points:
+                with contextlib.suppress(ProjectError), self.store.write() as conn:
+                    self._save_points(conn)
         self.store.close()
 
     # -------------------------------------------------------------------- reading
@@ -167,15 +172,21 @@ class Project(ProjectActions):
         return bool(events)
 
     def _keep_point(self, event: Event, made_before: int) -> HistoryPoint | None:
-        """Save the point ``event`` just made (if any); returns it. Best effort: a point
-        that cannot be saved is computed again when the project is next opened."""
+        """Keep the point ``event`` just made (if any) to save; returns it.
+
+        It is written with the next write (or on ``close``), so a label costs one durable
+        commit, not two. A point lost to a crash is computed again on the next open.
+        """
         s = self.session
         point = s.history[-1] if s.points_made > made_before and s.history else None
         if point is not None:
-            with contextlib.suppress(ProjectError):
-                with self.store.write() as conn:
-                    event_rows.save_point(conn, seq_of(event), point)
+            self._unsaved_points.append((seq_of(event), point))
         return point
+
+    def _save_points(self, conn: sqlite3.Connection) -> None:
+        for seq, point in self._unsaved_points:
+            event_rows.save_point(conn, seq, point)
+        self._unsaved_points.clear()
 
     def on_screens(self) -> dict[str, int]:
         """The row each annotator is being shown now (their first live lease)."""
@@ -221,4 +232,5 @@ class Project(ProjectActions):
         """
         with self._lock, self.store.write() as conn:
             self._catch_up(conn)
+            self._save_points(conn)
             yield conn
