@@ -285,10 +285,11 @@ def test_a_full_disk_refuses_the_label_and_keeps_the_old_ones(tmp_path):
     (pages,) = p.store.conn.execute("PRAGMA page_count").fetchone()
     p.store.conn.execute(f"PRAGMA max_page_count = {pages}")
     with pytest.raises(StorageError, match="full"):
-        for _ in range(200):  # fill the last free page, then one more label fails
+        for _ in range(200):  # fill the last free page, then one more write fails
+            row = None  # the lease of the next row may be the write that fails
             row = int(p.next_for("ann").ids[0])
             p.label("ann", row, 1)
-    assert p.session.labels[row] == -1
+    assert row is None or p.session.labels[row] == -1
     saved = [e.row_id for e in p.events if e.kind == "label"]
     again = Project.open("p", folder=tmp_path)
     assert [e.row_id for e in again.events if e.kind == "label"] == saved

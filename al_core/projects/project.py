@@ -184,9 +184,19 @@ class Project(ProjectActions):
         return point
 
     def _save_points(self, conn: sqlite3.Connection) -> None:
-        for seq, point in self._unsaved_points:
-            event_rows.save_point(conn, seq, point)
-        self._unsaved_points.clear()
+        # A savepoint: points are a convenience, and a failure to store them (a full
+        # disk, say) must never be the reason an action is refused; they stay pending.
+        if not self._unsaved_points:
+            return
+        conn.execute("SAVEPOINT points")
+        try:
+            for seq, point in self._unsaved_points:
+                event_rows.save_point(conn, seq, point)
+        except sqlite3.Error:
+            conn.execute("ROLLBACK TO points")
+        else:
+            self._unsaved_points.clear()
+        conn.execute("RELEASE points")
 
     def on_screens(self) -> dict[str, int]:
         """The row each annotator is being shown now (their first live lease)."""
