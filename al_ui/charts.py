@@ -24,6 +24,7 @@ def _band(fig: go.Figure, x, mean, sd, color: str, name: str, group: str) -> Non
             y=upper + lower[::-1],
             fill="toself",
             fillcolor=_rgba(color, 0.18),
+            mode="lines",  # a band: without it, short bands get a marker on every corner
             line={"width": 0},
             hoverinfo="skip",
             showlegend=False,
@@ -73,6 +74,7 @@ def learning_curve_figure(
                 y=[hi for _, hi in bounds] + [lo for lo, _ in bounds][::-1],
                 fill="toself",
                 fillcolor=_rgba(ACCENT, 0.15),
+                mode="lines",
                 line={"width": 0},
                 hoverinfo="skip",
                 name="95% interval",
