@@ -212,9 +212,10 @@ def test_compare_merges_strategies_that_chose_the_same_rows_on_two_classes(app):
     app.run()
     assert not app.exception
     charts = [json.loads(c.proto.spec)["data"] for c in app.main.get("plotly_chart")]
-    lines = [t["name"] for data in charts for t in data if t.get("mode") == "lines"]
+    means = [t for data in charts for t in data if t.get("mode") == "lines" and not t.get("fill")]
+    lines = [t["name"] for t in means]
     assert lines == ["least confidence = smallest margin = highest entropy", "random"]
-    colors = {t["line"]["color"] for data in charts for t in data if t.get("mode") == "lines"}
+    colors = {t["line"]["color"] for t in means}
     assert len(colors) == 2
     assert "Drawn as one line" in texts(app)
 
