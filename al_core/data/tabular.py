@@ -120,7 +120,9 @@ def _decode_binary_columns(frame: pd.DataFrame, name: str) -> None:
     """Columns of raw bytes become text; bytes that are not UTF-8 text are refused."""
     for column in frame.columns:
         values = frame[column]
-        if values.dtype != object or not values.map(lambda v: isinstance(v, bytes)).any():
+        first = values.first_valid_index()
+        # A Parquet column has one type: its first value says whether it holds bytes.
+        if values.dtype != object or first is None or not isinstance(values[first], bytes):
             continue
         try:
             frame[column] = values.map(lambda v: v.decode("utf-8") if isinstance(v, bytes) else v)

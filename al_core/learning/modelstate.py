@@ -145,8 +145,7 @@ class ModelState(LabelState):
     ) -> HistoryPoint | None:
         """Refit and rescore; with ``record``, append a history point (for ``queried``)."""
         if self.phase == TEST:
-            self.model, self._rank = None, None
-            self._stale = False
+            self._fit_now()  # no model while the test set is open
             return None
         if self._deferring and not record:
             self._stale = True  # the model no longer matches the labels: fit on leaving
@@ -157,8 +156,7 @@ class ModelState(LabelState):
             self.history.append(known)
             self.points_made += 1
             return known
-        self._fit()
-        self._stale = False
+        self._fit_now()
         if rescore:
             self.rescore()
         if not record:

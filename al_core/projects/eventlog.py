@@ -11,7 +11,7 @@ it, so undoing that label promotes the next one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -126,7 +126,7 @@ class EventLog:
         seq = _as_int(e.seq, e, "seq")
         if seq <= self.last_seq:
             raise _damaged(e, f"its number is not after {self.last_seq}")
-        if e.kind not in ("label", "skip", "revisit", "undo", "budget"):
+        if e.kind not in get_args(EventKind):
             raise _damaged(e, f"unknown kind {e.kind!r}")
         if not isinstance(e.annotator, str) or not e.annotator:
             raise _damaged(e, "it names no annotator")
@@ -135,19 +135,15 @@ class EventLog:
         if e.model_version is not None:
             _as_int(e.model_version, e, "model version")
         s = self.session
-        if e.kind in ("label", "skip") or (e.kind == "revisit" and e.row_id is not None):
-            row = row_of(e)
-            if not 0 <= row < s.labels.size:
-                raise _damaged(e, f"row {row} is not in 0..{s.labels.size - 1}")
-        if e.kind == "label":
-            label = _as_int(e.label, e, "label")
-            if not 0 <= label < s.n_classes:
-                raise _damaged(e, f"class {label} is not in 0..{s.n_classes - 1}")
-        if e.kind == "budget":
-            try:
+        try:  # the session's own checks, the ones a live action passed before it was saved
+            if e.kind in ("label", "skip") or (e.kind == "revisit" and e.row_id is not None):
+                s.check_rows(row_of(e))
+            if e.kind == "label":
+                s.check_classes(label_of(e))
+            if e.kind == "budget":
                 s.check_budget(_as_int(e.label, e, "budget"))
-            except ConfigError as exc:
-                raise _damaged(e, str(exc)) from None
+        except ConfigError as exc:
+            raise _damaged(e, str(exc)) from None
         if e.kind == "undo":
             target = self._by_seq.get(_as_int(e.target, e, "target"))
             if target is None or target.kind not in ("label", "skip"):

@@ -69,6 +69,14 @@ def holder(conn: sqlite3.Connection, row_id: int, now: float) -> str | None:
     return None if found is None else str(found[0])
 
 
+def on_screens(conn: sqlite3.Connection, now: float) -> dict[str, int]:
+    """The row each annotator is being shown now (their first-ranked live lease)."""
+    rows = conn.execute(
+        "SELECT annotator, row_id FROM leases WHERE expires >= ? ORDER BY rank DESC", (now,)
+    ).fetchall()
+    return {str(who): int(row) for who, row in rows}  # later rows (lower rank) win
+
+
 def shown_as(conn: sqlite3.Connection, row_id: int) -> tuple[int | None, float | None] | None:
     """(model_version, score) the row's lease was granted with, if it has one."""
     return conn.execute(

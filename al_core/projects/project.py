@@ -31,7 +31,7 @@ from al_core.errors import (
 from al_core.learning.config import SessionConfig
 from al_core.learning.history import HistoryPoint
 from al_core.learning.session import LabelingSession
-from al_core.projects import event_rows
+from al_core.projects import event_rows, leases
 from al_core.projects.actions import ProjectActions
 from al_core.projects.baseline import compute_baseline, read_baseline, write_baseline
 from al_core.projects.eventlog import Event, EventLog, seq_of
@@ -200,11 +200,11 @@ class Project(ProjectActions):
 
     def on_screens(self) -> dict[str, int]:
         """The row each annotator is being shown now (their first live lease)."""
-        rows = self.store.read(
-            "SELECT annotator, row_id FROM leases WHERE expires >= ? ORDER BY rank DESC",
-            (time.time(),),
-        )
-        return {str(who): int(row) for who, row in rows}  # the first-ranked lease wins
+        with self._lock:
+            try:
+                return leases.on_screens(self.store.conn, time.time())
+            except sqlite3.Error as exc:
+                raise translate(exc, self.store.path) from exc
 
     def conflicts(self) -> dict[int, list[Event]]:
         """Per row, the labels that were saved but do not train the model (see eventlog)."""

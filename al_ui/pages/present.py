@@ -14,7 +14,7 @@ from al_core.learning.intervals import accuracy_interval, within_noise
 from al_core.learning.poolmap import PoolMap, pool_map
 from al_core.learning.stopping import stopping_advice
 from al_core.projects.project import Project
-from al_core.simulation.compare import random_labels_to_reach
+from al_core.simulation.compare import Curve, random_labels_to_reach
 from al_ui.charts import learning_curve_figure, pool_map_figure
 from al_ui.messages import md
 from al_ui.sidebar import ADVICE_LOOK, sidebar_panel
@@ -27,10 +27,9 @@ def _map(path: str, inode: int, _project: Project) -> PoolMap:
     return pool_map(_project.dataset.X, _project.session.config.seed)
 
 
-def _figures(project: Project) -> None:
+def _figures(project: Project, band: Curve | None) -> None:
     s = project.session
     acc = s.accuracy
-    band = project.baseline(compute=False)
     c1, c2, c3 = st.columns(3)
     if acc is None:
         c1.metric("Test accuracy", "—")
@@ -67,7 +66,7 @@ def _figures(project: Project) -> None:
         _level_note(project, band, acc)
 
 
-def _level_note(project: Project, band, acc: float) -> None:
+def _level_note(project: Project, band: Curve, acc: float) -> None:
     s = project.session
     at = np.flatnonzero(band.n_labeled <= s.n_labeled)
     if at.size == 0:
@@ -121,10 +120,10 @@ def presenter_view() -> None:
         return
     s = project.session
     st.title(f"Presenter's view: {md(project.name)}")
-    _figures(project)
+    band = project.baseline(compute=False)  # read once a redraw, for figures and chart
+    _figures(project, band)
     left, right = st.columns([3, 2], gap="large")
     with left:
-        band = project.baseline(compute=False)
         fig = learning_curve_figure(s.history, band, height=460, n_test=s.n_test)
         st.plotly_chart(fig, key="present_curve", config={"displayModeBar": False})
         st.caption(
