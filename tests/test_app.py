@@ -434,3 +434,17 @@ def test_a_tampered_log_shows_the_engines_message_not_an_error_box(app, tmp_path
         app.switch_page(page).run()
         assert not app.exception
         assert "damaged" in texts(app), page
+
+
+def test_a_file_without_labels_does_not_get_a_feature_guessed_as_its_labels(app):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "plan": rng.choice(["basic", "plus", "pro"], 60),
+            "spend": rng.normal(50, 10, 60).round(2),
+            "notes": [None] * 60,
+        }
+    )
+    start(app)
+    upload(app, "customers.csv", frame.to_csv(index=False).encode())
+    assert app.selectbox(key="upload_label_customers.csv").value.startswith("(no label column")

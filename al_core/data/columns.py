@@ -52,19 +52,22 @@ def guess_label_column(frame: pd.DataFrame) -> str | None:
     """The column most likely to hold class labels, or None.
 
     A column named like ``label``, ``target``, ``class``, ``y``, ``species`` or
-    ``category`` (any case); else the rightmost column with 2 to ``MAX_GUESSED_CLASSES``
-    distinct values that are not fractional numbers (labels are names or whole numbers).
+    ``category`` (any case); else the **last** column, when it has 2 to
+    ``MAX_GUESSED_CLASSES`` distinct values that are not fractional numbers (labels are
+    names or whole numbers, and files put them last). Only the last: a file without labels
+    has categorical features (a plan, a region) that must not be taken for the answer.
     """
     by_name = {str(c).strip().lower(): c for c in frame.columns}
     for name in LABEL_NAMES:
         if name in by_name:
             return str(by_name[name])
-    for column in reversed(list(frame.columns)):
-        values = frame[column].dropna()
-        if not 2 <= values.nunique() <= MAX_GUESSED_CLASSES:
-            continue
-        numbers = pd.to_numeric(values, errors="coerce")
-        if numbers.notna().all() and not (numbers == numbers.round()).all():
-            continue  # a measurement with few distinct values, not a class
-        return str(column)
-    return None
+    if frame.shape[1] < 2:
+        return None
+    column = frame.columns[-1]
+    values = frame[column].dropna()
+    if not 2 <= values.nunique() <= MAX_GUESSED_CLASSES:
+        return None
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.notna().all() and not (numbers == numbers.round()).all():
+        return None  # a measurement with few distinct values, not a class
+    return str(column)
