@@ -248,15 +248,11 @@ def _buttons(project: Project, row: int) -> None:
     names = project.dataset.class_names
     keys = shortcut_keys(names)
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-        # The sample's name is drawn by the same (lazily loaded) code as the class
-        # buttons, so it never shows before the keys that label it work.
-        name = project.dataset.row_name(row)
-        st.button(
-            f"**Sample #{row}**" if name is None else f"**Sample {md(name)}** · row #{row}",
-            key=f"sample_{row}",
-            type="tertiary",
-            help="The sample shown; the keys on the buttons label it.",
-        )
+        # The sample's name goes into its slot only after the class buttons are sent:
+        # the browser draws elements in the order they arrive, so a person (or a
+        # test) who presses a key as soon as the name shows finds its button there.
+        # Drawn as a button, it also waits for the same lazily loaded code as they do.
+        title_slot = st.empty()
         for i, (name, key) in enumerate(zip(names, keys, strict=True)):
             st.button(
                 md(name),
@@ -281,6 +277,13 @@ def _buttons(project: Project, row: int) -> None:
             icon=":material/undo:",
             on_click=_do,
             args=(_undo, project, row),
+        )
+        row_name = project.dataset.row_name(row)
+        title_slot.button(
+            f"**Sample #{row}**" if row_name is None else f"**Sample {md(row_name)}** · row #{row}",
+            key=f"sample_{row}",
+            type="tertiary",
+            help="The sample shown; the keys on the buttons label it.",
         )
 
 

@@ -174,5 +174,7 @@ def chart_points(page, timeout: float = 30_000) -> tuple[list, list]:
     Plotly's code is loaded on demand, so after a page load the chart is drawn a moment
     after the script has finished: wait for the trace rather than read an empty sidebar.
     """
-    page.wait_for_function(f"() => ({_PROJECT_TRACE})() !== null", timeout=timeout)
-    return page.evaluate(_PROJECT_TRACE)
+    # One call that waits and reads: the chart is redrawn on every label and every
+    # 5-second refresh, so a second call may find it between two drawings.
+    found = page.wait_for_function(_PROJECT_TRACE, timeout=timeout)
+    return found.json_value()
