@@ -1,4 +1,4 @@
-"""Command line: ``python -m al_core simulate|compare|export ...``.
+"""Command line: ``python -m al_core simulate|compare|export|review|suspects ...``.
 
 Every failure the engine reports on purpose ends in one line on stderr and exit
 status 2; tracebacks are for bugs only.
@@ -19,6 +19,7 @@ from al_core.errors import ALError
 from al_core.learning.config import SessionConfig
 from al_core.learning.models import MODELS
 from al_core.learning.strategies import STRATEGIES
+from al_core.projects.eventlog import label_of
 from al_core.simulation.compare import compare
 from al_core.simulation.simulate import simulate
 
@@ -78,6 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--strategies", default="least_confidence,margin,entropy,random")
     cmp_.add_argument("--seeds", type=int, default=10)
     cmp_.add_argument("--budget", type=int, default=100)
+    rev = sub.add_parser("review", help="a project's review queue: conflicts, likely mistakes")
+    rev.add_argument("project", help="project name (a file NAME.alproj in the projects folder)")
+    rev.add_argument("--top", type=int, default=10, help="likely mistakes to list (default 10)")
+    rev.add_argument("--json", action="store_true", help="print one JSON object")
+    sus = sub.add_parser("suspects", help="rank a labeled file's rows by how likely wrong")
+    sus.add_argument("--dataset", required=True, help=f"{', '.join(BUILTINS)} or a file path")
+    sus.add_argument("--label-column", help="label column of a CSV/Parquet file")
+    sus.add_argument("--model", default=DEFAULTS.model, choices=list(MODELS))
+    sus.add_argument("--seed", type=int, default=DEFAULTS.seed)
+    sus.add_argument("--top", type=int, default=20, help="rows to list (default 20; 0: all)")
+    sus.add_argument("--json", action="store_true", help="print one JSON object")
     exp = sub.add_parser("export", help="write a project's labels and history")
     exp.add_argument("project", help="project name (a file NAME.alproj in the projects folder)")
     exp.add_argument("--format", choices=["csv", "json", "parquet"], default="csv")
@@ -178,6 +190,87 @@ def run_compare(args, out) -> None:
         )
 
 
+def run_review(args, out) -> None:
+    from al_core.projects.project import Project
+    from al_core.review.queue import review_queue
+
+    if args.top < 0:
+        raise UsageError("--top must be 0 or more")
+    project = Project.open(args.project)
+    try:
+        queue = review_queue(project, top=args.top)
+        names = list(project.dataset.class_names)
+    finally:
+        project.close()
+    if args.json:
+        payload = {
+            "items": [item.as_dict(names) for item in queue.items],
+            "ranked": queue.n_ranked,
+            "note": queue.note,
+        }
+        json.dump(payload, out)
+        out.write("\n")
+        return
+    out.write(f"{len(queue.items)} rows to review ({queue.n_ranked} labeled rows ranked)\n")
+    if queue.note:
+        out.write(f"note: {queue.note}\n")
+    for item in queue.items:
+        given = "; ".join(f"{names[label_of(e)]} by {e.annotator}" for e in item.labels)
+        quality = "" if item.quality is None else f"  quality {item.quality:.3f}"
+        out.write(
+            f"row {item.row_id:>7}  {item.reason:<8} {item.role:<5}  now {names[item.current]}"
+            f"{quality}  labels: {given or 'from the data'}\n"
+        )
+
+
+def run_suspects(args, out) -> None:
+    from al_core.learning.models import make_model
+    from al_core.review.suspects import check_cross_validation, find_suspects
+
+    if args.top < 0:
+        raise UsageError("--top must be 0 or more")
+    if args.dataset not in BUILTINS and not args.label_column:
+        raise UsageError(
+            "suspects checks the labels of a file: name its label column with --label-column"
+        )
+    dataset = load_dataset(args.dataset, args.label_column, args.seed, False)
+    if dataset.y is None:
+        raise UsageError(
+            f"{args.dataset} has no label column to check; name it with --label-column"
+        )
+    labeled = np.flatnonzero(dataset.y >= 0)
+    if labeled.size == 0:
+        raise UsageError(f"{args.dataset} has no labeled rows to check")
+    y = dataset.y[labeled].astype(np.int64)
+    check_cross_validation(y, list(dataset.class_names))
+    found = find_suspects(
+        make_model(args.model, args.seed), dataset.X[labeled], y, dataset.n_classes, args.seed
+    )
+    order = found.order if args.top == 0 else found.order[: args.top]
+    rows = labeled[order]
+    if args.json:
+        payload = {
+            "rows": rows.tolist(),
+            "scores": [float(1 - found.quality[i]) for i in order],
+            "labels": [dataset.class_names[y[i]] for i in order],
+            "suggested": [dataset.class_names[found.suggested[i]] for i in order],
+            "flagged": int(found.flagged.sum()),
+        }
+        json.dump(payload, out)
+        out.write("\n")
+        return
+    out.write(
+        f"{dataset.name}: {labeled.size} labeled rows, {int(found.flagged.sum())} likely "
+        "mislabeled (confident learning); most suspect first:\n"
+    )
+    out.write(f"{'row':>8}  {'score':>6}  {'label':<20} {'model says':<20}\n")
+    for i, row in zip(order, rows, strict=True):
+        out.write(
+            f"{row:>8}  {1 - found.quality[i]:>6.3f}  {dataset.class_names[y[i]]:<20} "
+            f"{dataset.class_names[found.suggested[i]]:<20}\n"
+        )
+
+
 def run_export(args, out) -> None:
     from al_core.projects.export import export_project
 
@@ -194,9 +287,14 @@ def main(argv: list[str] | None = None, out=None) -> int:
     pin_threads(1)
     try:
         args = build_parser().parse_args(argv)
-        {"simulate": run_simulate, "compare": run_compare, "export": run_export}[args.command](
-            args, out
-        )
+        commands = {
+            "simulate": run_simulate,
+            "compare": run_compare,
+            "export": run_export,
+            "review": run_review,
+            "suspects": run_suspects,
+        }
+        commands[args.command](args, out)
     except (UsageError, ALError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from al_core.data.splits import check_fraction
 from al_core.errors import ConfigError
 from al_core.learning.models import make_model
+from al_core.learning.overlap import check_overlap
 from al_core.learning.strategies import check_strategy
 
 
@@ -27,6 +28,9 @@ class SessionConfig:
     query_seed: int | None = None
     """Seeds tie-breaks, random picks and cold starts; None: use ``seed``. Setting it
     alone varies the queries while keeping the split (random baselines)."""
+    overlap: float = 0.0
+    """Share of the rows people label that a second person also labels, blind, to
+    measure agreement (see ``learning.overlap``); 0: none."""
 
     def __post_init__(self) -> None:
         check_strategy(self.strategy)
@@ -41,6 +45,7 @@ class SessionConfig:
             raise ConfigError(f"n_test_to_label must be at least 1, got {self.n_test_to_label}")
         if self.chunk_rows < 1:
             raise ConfigError("chunk_rows must be at least 1")
+        check_overlap(self.overlap)
 
 
 DEMO_START_PER_CLASS = 2

@@ -26,8 +26,9 @@ class HistoryPoint:
     labels : tuple of int
         The class indices they were given.
     strategy : str
-    kind : {"initial", "strategy", "cold_start"}
+    kind : {"initial", "strategy", "cold_start", "adjudicate"}
         ``cold_start``: no model existed, rows were picked for diversity.
+        ``adjudicate``: a reviewer changed the label of ``queried_ids`` (same count).
     fit_ms, query_ms : float
         Time to refit, and to score the pool and make it ready for the next query.
     note : str

@@ -19,11 +19,13 @@ LEARN: Final = "learn"
 DONE: Final = "done"
 """Phase: the budget or the pool is used up."""
 
-QueryKind = Literal["test", "cold_start", "strategy"]
-"""Why rows were proposed: the test set, coverage before a model exists, or the strategy."""
+QueryKind = Literal["test", "cold_start", "strategy", "overlap"]
+"""Why rows were proposed: the test set, coverage before a model exists, the strategy,
+or a second, blind label of a row someone labeled already (to measure agreement)."""
 
-HistoryKind = Literal["initial", "cold_start", "strategy"]
-"""What made a learning-curve point: the starting set, or labels of a query of that kind."""
+HistoryKind = Literal["initial", "cold_start", "strategy", "adjudicate"]
+"""What made a learning-curve point: the starting set, labels of a query of that kind,
+or a reviewer's decision that changed a label."""
 
 
 @dataclass(frozen=True)

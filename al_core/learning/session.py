@@ -242,6 +242,45 @@ class LabelingSession(ModelState):
         self.history = [p for p in self.history if row_id not in p.queried_ids]
         self._refresh(rescore, record=False)
 
+    def relabel(
+        self, row_id: int, label: int, rescore: bool = True, take_back: bool = False
+    ) -> HistoryPoint | None:
+        """Change the label of a labeled row (a reviewer's decision), then refit.
+
+        The count of labels does not move, so the budget is untouched. The change makes a
+        learning-curve point of kind ``adjudicate`` at the same count (a corrected test
+        label moves the accuracy itself); ``take_back=True`` (undoing a decision) drops
+        the latest such point of the row instead, as undoing a label drops its point.
+        Returns the point made, if any.
+
+        Raises
+        ------
+        ConfigError
+            For an unknown row or class.
+        NothingToUndoError
+            If the row has no label to change.
+        """
+        row_id, label = int(row_id), int(label)
+        self.check_rows(row_id)
+        self.check_classes(label)
+        old = int(self.labels[row_id])
+        if old == MISSING_LABEL:
+            raise NothingToUndoError(f"row {row_id} has no label to change")
+        if old == label:
+            return None
+        self.labels[row_id] = label
+        self._version += 1
+        if take_back:
+            for i in range(len(self.history) - 1, -1, -1):
+                point = self.history[i]
+                if point.kind == "adjudicate" and row_id in point.queried_ids:
+                    del self.history[i]
+                    break
+            self._refresh(rescore, record=False)
+            return None
+        queried = Queried((row_id,), (float("nan"),), (label,), "adjudicate")
+        return self._refresh(rescore, record=True, queried=queried)
+
     def skip(self, row_id: int) -> None:
         """Put a row on the "later" list: it is not offered again until revisited."""
         row_id = int(row_id)

@@ -52,20 +52,34 @@ class ProjectActions:
             until = now + self.lease_seconds
             held = leases.live(conn, now)
             s = self.session
+            second = set(self.log.awaiting_second(annotator))
             mine = [
                 lease
                 for lease in held
                 if lease.annotator == annotator
-                and s.labels[lease.row_id] == MISSING_LABEL
-                and not s.skipped[lease.row_id]
+                and (self._open(lease.row_id) or lease.row_id in second)
             ][:k]
             if mine:  # a reload, or rows handed back by undo: show the same rows again
                 ids = np.array([lease.row_id for lease in mine], dtype=np.int64)
                 leases.renew(conn, ids.tolist(), until)
                 scores = np.array([np.nan if m.score is None else m.score for m in mine])
                 version = -1 if mine[0].model_version is None else mine[0].model_version
-                return Query(ids, scores, s.kind_of(int(ids[0])), s.config.strategy, version)
+                kind = "overlap" if int(ids[0]) in second else s.kind_of(int(ids[0]))
+                return Query(ids, scores, kind, s.config.strategy, version)
             leases.release_annotator(conn, annotator)
+            taken = {lease.row_id for lease in held if lease.annotator != annotator}
+            # A second, blind label first: overlap rows are few, and a row that waits for
+            # one is never in the way of the queue (it is labeled already).
+            for row in self.log.awaiting_second(annotator):
+                if row not in taken:
+                    leases.grant(conn, annotator, [row], [None], s.model_version, until)
+                    return Query(
+                        np.array([row], dtype=np.int64),
+                        np.array([np.nan]),
+                        "overlap",
+                        s.config.strategy,
+                        s.model_version,
+                    )
             query = s.query(
                 k, exclude=[lease.row_id for lease in held if lease.annotator != annotator]
             )
@@ -105,11 +119,63 @@ class ProjectActions:
                     self._check_on_screen(conn, annotator, row_id)
                 event = self._insert(conn, "label", row_id, annotator, label=label)
                 leases.release_row(conn, row_id)
-            conflict = bool(s.labels[row_id] != MISSING_LABEL)
+            before = int(s.labels[row_id])
             made = s.points_made
             self.log.apply(event)
-            s.rescore()
+            if s.labels[row_id] != before:  # a second label trains nothing: no rescore
+                s.rescore()
+            conflict = before != MISSING_LABEL and before != label
             return Saved(seq_of(event), conflict, self._keep_point(event, made))
+
+    def adjudicate(self, reviewer: str, row_id: int, label: int, seen: int | None = None) -> Saved:
+        """Settle a row's label: the reviewer's final class, used from now on.
+
+        ``seen``: ``last_change(row_id)`` when the row was shown to the reviewer; the
+        decision is refused if the row's labels changed since (someone labeled it,
+        decided it or undid a decision), so nobody overrules what they did not see.
+
+        Raises
+        ------
+        ConfigError
+            Unknown row or class, or a row nobody labeled; nothing is saved.
+        StaleActionError
+            The row changed since ``seen``; nothing is saved.
+        """
+        reviewer = _check_annotator(reviewer)
+        row_id, label = int(row_id), int(label)
+        s = self.session
+        s.check_rows(row_id)
+        s.check_classes(label)
+        with self._lock:
+            with self._writing() as conn:
+                last = self.log.last_change(row_id)
+                if seen is not None and last != seen:
+                    who = self.log.event(last).annotator if last else "someone"
+                    raise StaleActionError(
+                        f"sample {row_id} changed since it was shown ({who} acted on it): "
+                        "look at it again before deciding"
+                    )
+                if s.labels[row_id] == MISSING_LABEL:
+                    raise ConfigError(f"sample {row_id} has no label to review")
+                event = self._insert(
+                    conn, "adjudicate", row_id, reviewer, label=label, shown=(None, None)
+                )
+            before = int(s.labels[row_id])
+            made = s.points_made
+            self.log.apply(event)
+            if s.labels[row_id] != before:
+                s.rescore()
+            return Saved(seq_of(event), before != label, self._keep_point(event, made))
+
+    def last_change(self, row_id: int) -> int:
+        """The number of the last event that changed the row's labels (see ``adjudicate``)."""
+        with self._lock:
+            return self.log.last_change(row_id)
+
+    def _open(self, row_id: int) -> bool:
+        """The row waits for its first label (not labeled, not skipped)."""
+        s = self.session
+        return bool(s.labels[row_id] == MISSING_LABEL and not s.skipped[row_id])
 
     def skip(self, annotator: str, row_id: int, on_screen: bool = False) -> Saved:
         """Put a row on the shared "later" list (saved like a label); see ``label``."""
@@ -167,8 +233,9 @@ class ProjectActions:
                 # lease ends, and is never shown to two people at once.
                 now = time.time()
                 row = row_of(target)
-                leases.release_annotator(conn, annotator)
-                if leases.holder(conn, row, now) is None:
+                if target.kind != "adjudicate":  # a review decision hands back no row
+                    leases.release_annotator(conn, annotator)
+                if target.kind != "adjudicate" and leases.holder(conn, row, now) is None:
                     leases.grant(
                         conn,
                         annotator,
@@ -239,8 +306,7 @@ class ProjectActions:
         holder = leases.holder(conn, row_id, time.time())
         if holder == annotator:
             return
-        s = self.session
-        if holder is None and s.labels[row_id] == MISSING_LABEL and not s.skipped[row_id]:
+        if holder is None and (self._open(row_id) or row_id in self.log.awaiting_second(annotator)):
             return
         why = "someone else is labeling it" if holder else "it was labeled or skipped already"
         raise StaleActionError(f"sample {row_id} is no longer on your screen: {why}")

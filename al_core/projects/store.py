@@ -17,12 +17,13 @@ from pathlib import Path
 
 from al_core.errors import DamagedProjectError, ProjectError, ProjectNotFoundError, StorageError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bumped whenever the tables change; a newer file is refused by an older engine, an
 older one is brought up to date when it is opened (see ``_upgrade``).
 
 1: the first schema. 2: ``budget`` events (the label budget changed on an open project).
 3: ``points``, the learning-curve point each event made, so opening a project refits once.
+4: ``adjudicate`` events (a reviewer's final label for a row).
 """
 
 APPLICATION_ID = 0x414C4C42  # "ALLB": marks a SQLite file as one of our projects
@@ -32,7 +33,9 @@ SUFFIX = ".alproj"
 _EVENTS = """
 CREATE TABLE IF NOT EXISTS {name} (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL CHECK (kind IN ('label', 'skip', 'revisit', 'undo', 'budget')),
+    kind TEXT NOT NULL CHECK (
+        kind IN ('label', 'skip', 'revisit', 'undo', 'budget', 'adjudicate')
+    ),
     row_id INTEGER,
     label INTEGER,
     annotator TEXT NOT NULL,
@@ -228,7 +231,7 @@ class Store:
     def _upgrade(self, version: int) -> None:
         """Bring an older project file up to ``SCHEMA_VERSION``, in one transaction."""
         with self.write() as conn:
-            if version < 2:  # the events table gains the 'budget' kind
+            if version < 4:  # the events table gains the 'budget' and 'adjudicate' kinds
                 conn.execute(_EVENTS.format(name="events_v2"))
                 conn.execute("INSERT INTO events_v2 SELECT * FROM events")
                 conn.execute("DROP TABLE events")

@@ -1,0 +1,1 @@
+"""Review: overlap rows, agreement between annotators, likely label mistakes, the queue."""
