@@ -13,6 +13,7 @@ pages = [
     st.Page("al_ui/pages/label.py", title="Label", icon=":material/label:", default=True),
     st.Page("al_ui/pages/setup.py", title="Setup", icon=":material/tune:"),
     st.Page("al_ui/pages/data.py", title="Data", icon=":material/table:"),
+    st.Page("al_ui/pages/review.py", title="Review", icon=":material/gavel:"),
     st.Page("al_ui/pages/present.py", title="Present", icon=":material/co_present:"),
     st.Page("al_ui/pages/compare.py", title="Compare", icon=":material/monitoring:"),
 ]

@@ -38,6 +38,12 @@ def why_chosen(query: Query, proba, n_candidates: int, n_test: int) -> str:
             f"Part of the test set: {n_test} rows drawn uniformly at random and labeled "
             "first, only to measure accuracy honestly. They never train the model."
         )
+    if query.kind == "overlap":
+        return (
+            "Someone else has labeled this row already; you are shown it blind, without "
+            "their label, so that the two labels measure how well the team agrees. Label "
+            "it as you see it."
+        )
     if query.kind == "cold_start":
         return (
             "No model yet (it needs labels of at least two classes), so this row was picked "

@@ -448,3 +448,61 @@ def test_a_file_without_labels_does_not_get_a_feature_guessed_as_its_labels(app)
     start(app)
     upload(app, "customers.csv", frame.to_csv(index=False).encode())
     assert app.selectbox(key="upload_label_customers.csv").value.startswith("(no label column")
+
+
+def test_review_page_settles_a_conflict_by_key_and_undo_takes_it_back(app, tmp_path):
+    from al_core import SessionConfig
+    from al_core.projects.sources import DataSource
+
+    project = Project.create(
+        "team", DataSource("builtin", "tutorial"), SessionConfig(overlap=1.0), folder=tmp_path
+    )
+    row = int(project.next_for("ann").ids[0])
+    project.label("ann", row, int(TRUTH[row]), on_screen=True)
+    assert int(project.next_for("bob").ids[0]) == row
+    project.label("bob", row, 1 - int(TRUTH[row]), on_screen=True)
+    project.close()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["project"] = "team"
+    at.query_params["annotator"] = "Rev"
+    at.switch_page("al_ui/pages/review.py").run()
+    assert not at.exception
+    assert at.button(key=f"review_sample_{row}") is not None  # the conflict comes first
+    assert "two people gave different labels" in texts(at)
+    given = next(d.value for d in at.dataframe if "who" in d.value.columns)
+    assert set(given.who) == {"ann", "bob"}
+    at.button(key=f"review_{row}_{1 - int(TRUTH[row])}").click().run()
+    assert not at.exception
+    reopened = Project.open("team", folder=tmp_path)
+    assert reopened.session.labels[row] == 1 - TRUTH[row]
+    assert reopened.events[-1].kind == "adjudicate" and reopened.events[-1].annotator == "Rev"
+    reopened.close()
+    assert f"review_sample_{row}" not in {b.key for b in at.button}  # settled: off the queue
+    at.button(key=next(b.key for b in at.button if (b.key or "").startswith("review_undo"))).click()
+    at.run()
+    reopened = Project.open("team", folder=tmp_path)
+    assert reopened.session.labels[row] == TRUTH[row]
+    reopened.close()
+    assert at.button(key=f"review_sample_{row}") is not None  # back on the queue
+
+
+def test_data_page_shows_agreement_of_the_overlap_pairs(app, tmp_path):
+    from al_core import SessionConfig
+    from al_core.projects.sources import DataSource
+
+    project = Project.create(
+        "team", DataSource("builtin", "tutorial"), SessionConfig(overlap=1.0), folder=tmp_path
+    )
+    for wrong in (False, True, False):
+        row = int(project.next_for("ann").ids[0])
+        project.label("ann", row, int(TRUTH[row]), on_screen=True)
+        project.label("bob", row, int(TRUTH[row]) ^ wrong, on_screen=False)
+    project.close()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["project"] = "team"
+    at.query_params["annotator"] = "Rev"
+    at.switch_page("al_ui/pages/data.py").run()
+    assert not at.exception
+    assert "Krippendorff's alpha" in texts(at) and "over 3 rows" in texts(at)
+    pairs = next(d.value for d in at.dataframe if "shared rows" in d.value.columns)
+    assert pairs["shared rows"].tolist() == [3] and pairs["same label"].tolist() == ["67%"]

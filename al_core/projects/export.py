@@ -26,6 +26,10 @@ _LINE_START_FORMULA = re.compile(r"(?<![^\r\n])(?=[=+\-@\t\r])")
 def labels_frame(project: Project, with_values: bool = True) -> pd.DataFrame:
     """One row per labeled row: id, role, label, who and when, conflicts, original values.
 
+    ``label`` is the row's label now: a reviewer's decision where there is one
+    (``decided_by``), else the earliest label given; ``conflict`` says that people gave
+    the row different labels.
+
     Rows labeled from the dataset's own ground truth (a built-in's initial and test
     sets) have annotator ``DATASET_ANNOTATOR`` and no timestamp.
     """
@@ -41,6 +45,8 @@ def _labels_frame(project: Project, with_values: bool) -> pd.DataFrame:
     for i in ids.tolist():
         event = project.label_event(i)
         others = conflicts.get(i, [])
+        given = {label_of(e) for e in others} | ({label_of(event)} if event else set())
+        decision = project.log.decision(i)
         rows.append(
             {
                 "row_id": i,
@@ -48,7 +54,8 @@ def _labels_frame(project: Project, with_values: bool) -> pd.DataFrame:
                 "label": data.class_names[s.labels[i]],
                 "annotator": event.annotator if event else DATASET_ANNOTATOR,
                 "labeled_at": event.ts if event else None,
-                "conflict": bool(others),
+                "conflict": len(given) > 1,
+                "decided_by": decision.annotator if decision else None,
                 "other_labels": "; ".join(
                     f"{data.class_names[label_of(e)]} by {e.annotator}" for e in others
                 ),
@@ -56,7 +63,16 @@ def _labels_frame(project: Project, with_values: bool) -> pd.DataFrame:
         )
     frame = pd.DataFrame(
         rows,
-        columns=["row_id", "role", "label", "annotator", "labeled_at", "conflict", "other_labels"],
+        columns=[
+            "row_id",
+            "role",
+            "label",
+            "annotator",
+            "labeled_at",
+            "conflict",
+            "other_labels",
+            "decided_by",
+        ],
     )
     # Newest first; the dataset's own labels (no time) after the people's.
     frame = frame.sort_values(

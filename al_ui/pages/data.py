@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from al_core import ALError
 from al_core.projects.eventlog import DATASET_ANNOTATOR
 from al_core.projects.export import history_frame, labels_frame, skipped_frame, to_bytes
 from al_core.projects.oracle import ORACLE
+from al_core.review.agreement import MIN_SHARED
+from al_core.review.queue import project_agreement
 from al_ui.messages import md, show_error
 from al_ui.sidebar import sidebar_panel
 from al_ui.state import annotator, project_or_message
@@ -18,6 +21,61 @@ def _revisit(project, row) -> None:
         project.revisit(annotator() or "anonymous", row)
     except ALError as exc:
         st.session_state["data_error"] = exc
+
+
+def _fmt(x: float | None, digits: int = 2) -> str:
+    return "—" if x is None else f"{x:.{digits}f}"
+
+
+def _agreement(project) -> None:
+    st.subheader("Agreement")
+    report = project_agreement(project)
+    overlap = project.session.config.overlap
+    setting = (
+        f"{overlap:.0%} of labeled rows go to a second person (the project's overlap)"
+        if overlap
+        else "this project's overlap is 0: set it when creating a project to measure agreement"
+    )
+    if report.overall is None:
+        st.caption(f"No row has labels from two people yet; {setting}.")
+    else:
+        o = report.overall
+        interval = "" if o.low is None else f" (95 % interval {o.low:.2f} to {o.high:.2f})"
+        st.markdown(
+            f"**Krippendorff's alpha {_fmt(o.value)}**{interval} over {o.n_shared} rows labeled "
+            f"by two or more; they gave the same label on {o.percent:.0%}. 1 is perfect "
+            f"agreement, 0 what chance gives."
+        )
+        st.caption(f"{setting.capitalize()}. Intervals need {MIN_SHARED} shared rows.")
+        pairs = pd.DataFrame(
+            [
+                {
+                    "annotators": f"{p.first} · {p.second}",
+                    "shared rows": p.n_shared,
+                    "same label": f"{p.percent:.0%}",
+                    "Cohen's kappa": _fmt(p.value),
+                    "95 % interval": "—" if p.low is None else f"{p.low:.2f} to {p.high:.2f}",
+                }
+                for p in report.pairs
+            ]
+        )
+        st.dataframe(pairs, hide_index=True, key="agreement_pairs")
+    people = pd.DataFrame(
+        [
+            {
+                "annotator": a.annotator,
+                "labels": a.labels,
+                "median s per label": _fmt(a.median_seconds, 1),
+                "decided rows": a.n_decided,
+                "agrees with decision": "—"
+                if a.agrees_with_decision is None
+                else f"{a.agrees_with_decision:.0%}",
+            }
+            for a in report.annotators
+        ]
+    )
+    if len(people):
+        st.dataframe(people, hide_index=True, key="agreement_people")
 
 
 def page() -> None:
@@ -42,8 +100,9 @@ def page() -> None:
     shown = labels if show_all else given
     if n_conflicts:
         st.warning(
-            f"{n_conflicts} rows were labeled differently by two people. The earliest label "
-            "trains the model; the others are listed under *other_labels*."
+            f"{n_conflicts} rows have a second label. The earliest label trains the model "
+            "until a reviewer decides (Review page); the others are listed under "
+            "*other_labels*."
         )
     st.dataframe(
         shown.style.apply(
@@ -54,6 +113,8 @@ def page() -> None:
         column_config={"conflict": st.column_config.CheckboxColumn("conflict")},
         key="labels_table",
     )
+
+    _agreement(project)
 
     st.subheader("Skipped for later")
     skipped = skipped_frame(project)

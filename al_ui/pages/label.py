@@ -7,19 +7,18 @@ key press reruns only the card and the sidebar chart, never the whole page.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from al_core import DONE, TEST, ALError, ConfigError, StaleActionError
-from al_core.learning.explain import feature_context
 from al_core.learning.intervals import within_noise
 from al_core.projects.oracle import ORACLE, oracle_labels
 from al_core.projects.project import Project
-from al_ui.charts import digit_figure
+from al_ui.card import probability_bars, sample_view
 from al_ui.keys import shortcut_keys
 from al_ui.messages import STRATEGY_LABELS, md, show_error, why_chosen
 from al_ui.sidebar import sidebar_panel
-from al_ui.state import annotator, project_or_message, set_annotator
+from al_ui.state import annotator, project_or_message
+from al_ui.who import ask_name
 
 FLASH = "label_flash"  # (kind, text) shown once after a callback
 
@@ -39,7 +38,7 @@ def _do(action, *args) -> None:
 def _label(project: Project, row: int, label: int) -> str:
     saved = project.label(annotator(), row, label, on_screen=True)
     name = md(project.dataset.class_names[label])
-    extra = " (someone labeled it first: kept as a conflict)" if saved.conflict else ""
+    extra = " (it differs from an earlier label: sent to review)" if saved.conflict else ""
     return f"Saved: sample {row} is “{name}”{extra}"
 
 
@@ -67,18 +66,6 @@ def _simulate(project: Project, n: int) -> str:
 
 
 # --------------------------------------------------------------------------- pieces
-def ask_name() -> None:
-    st.subheader("Who is labeling?")
-    st.write("Your name is saved with every label you give, so a team can see who labeled what.")
-    with st.form("annotator_form", border=False):
-        name = st.text_input("Your name", key="annotator_input", max_chars=80)
-        if st.form_submit_button("Start labeling", type="primary", key="annotator_start"):
-            if name.strip():
-                set_annotator(name.strip())
-                st.rerun()
-            st.warning("Enter a name first.")
-
-
 def _progress(project: Project) -> None:
     """One line of figures and a thin bar: the card, not the counts, gets the screen."""
     s = project.session
@@ -140,42 +127,6 @@ def _end_state(project: Project) -> None:
     )
 
 
-def _feature_table(project: Project, row: int) -> None:
-    s = project.session
-    frame = feature_context(project.dataset, s.labels, s.train_ids, row)
-    z_cols = [c for c in frame.columns if c.startswith("z: ")]
-    if frame["spread"].isna().all():
-        frame = frame.drop(columns="spread")
-    top = set(frame["spread"].nlargest(3).index) if "spread" in frame else set()
-
-    def mark(r: pd.Series):
-        style = "background-color: rgba(0, 121, 107, 0.14); font-weight: 600"
-        return [style if r.name in top else ""] * len(r)
-
-    formats = {c: "{:+.2f}" for c in z_cols} | ({"spread": "{:.2f}"} if "spread" in frame else {})
-    styled = frame.style.apply(mark, axis=1).format(formats, na_rep="—")
-    styled = styled.format(
-        lambda v: f"{v:.4g}" if isinstance(v, float | np.floating) else str(v), subset=["value"]
-    )
-    st.dataframe(
-        styled,
-        hide_index=True,
-        height=min(38 + 35 * len(frame), 420),
-        column_config={
-            "spread": st.column_config.NumberColumn(
-                "spread", help="How differently the classes see this value (max − min |z|)"
-            )
-        },
-    )
-    if z_cols:
-        st.caption(
-            "z: how far the value lies from the labeled samples of each class, in standard "
-            "deviations (while a class has few labels its spread is pulled towards that of all "
-            "labeled samples, so one odd value does not look extreme). Highlighted: the "
-            "features where the classes disagree most."
-        )
-
-
 def _card(project: Project, query) -> None:
     """The sample's id and the buttons first, so they are on screen before anything else.
 
@@ -193,55 +144,21 @@ def _card(project: Project, query) -> None:
         if np.isnan(proba).any():
             st.caption("No model yet.")
         else:
-            _probabilities(list(data.class_names), proba)
+            probability_bars(list(data.class_names), proba)
         score = float(query.scores[0])
         if query.kind == "test":
             st.markdown("**Role** held-out test set")
         elif query.kind == "cold_start":
             st.markdown("**Picked for** coverage (cold start)")
+        elif query.kind == "overlap":
+            st.markdown("**Picked for** agreement (a second, blind label)")
         else:
             strategy = STRATEGY_LABELS.get(query.strategy, query.strategy)
             uncertainty = "—" if np.isnan(score) else f"{score:.3f}"
             st.markdown(f"**Uncertainty** {uncertainty} &nbsp;·&nbsp; **Strategy** {strategy}")
         st.caption(why_chosen(query, proba, s.n_unlabeled, s.n_test))
     with left:
-        if data.images is not None:
-            st.plotly_chart(
-                digit_figure(data.images[row]), key="digit", config={"staticPlot": True}
-            )
-            with st.expander(f"Feature values ({data.n_features})"):
-                _feature_table(project, row)
-        else:
-            _feature_table(project, row)
-        _context(project, row)
-
-
-def _context(project: Project, row: int) -> None:
-    """The file's other columns (notes, dates, ...): what a person knows about the row."""
-    data = project.dataset
-    columns = data.context_columns
-    if not columns or data.raw is None:
-        return
-    values = data.raw.iloc[row][list(columns)]
-    frame = pd.DataFrame({"column": list(columns), "value": [str(v) for v in values]})
-    st.markdown("**Context** (in the file, not used by the model)")
-    st.dataframe(frame, hide_index=True, height=min(38 + 35 * len(frame), 250))
-
-
-TOP_PROBABILITIES = 4
-"""Classes drawn as bars; the rest are listed in one line, so ten classes still fit."""
-
-
-def _probabilities(names: list[str], proba: np.ndarray) -> None:
-    # Native bars, not a chart: they redraw in a fraction of the time on every label.
-    order = np.argsort(-proba, kind="stable")
-    for rank, i in enumerate(order[:TOP_PROBABILITIES]):
-        p = float(proba[i])
-        text = f"**{md(names[i])}** {p:.2f}" if rank == 0 else f"{md(names[i])} {p:.2f}"
-        st.progress(float(np.clip(p, 0.0, 1.0)), text=text)
-    rest = order[TOP_PROBABILITIES:]
-    if rest.size:
-        st.caption("Others: " + " · ".join(f"{md(names[i])} {proba[i]:.2f}" for i in rest))
+        sample_view(project, row)
 
 
 def _buttons(project: Project, row: int) -> None:

@@ -98,6 +98,17 @@ def _settings(
             key=f"{prefix}_n_test",
             help="Uniformly random rows you label first; they only measure accuracy.",
         )
+    overlap = st.slider(
+        "Overlap: share of labeled rows a second person also labels",
+        0.0,
+        0.5,
+        defaults.overlap,
+        step=0.05,
+        format="percent",
+        key=f"{prefix}_overlap",
+        help="Those rows go, blind, to a second annotator once the first has labeled them; "
+        "the pairs measure agreement (Data page) and differences go to the Review page.",
+    )
     return dict(
         model=model,
         strategy=strategy,
@@ -107,6 +118,7 @@ def _settings(
         test_size=float(test_size),
         initial_fraction=float(initial),
         n_test_to_label=int(n_test),
+        overlap=float(overlap),
     )
 
 

@@ -1,0 +1,91 @@
+"""The sample itself, as the Label and Review pages show it: picture, values, context.
+
+Drawn from the project and a row id only, so both pages show a row the same way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from al_core.learning.explain import feature_context
+from al_core.projects.project import Project
+from al_ui.charts import digit_figure
+from al_ui.messages import md
+
+
+def sample_view(project: Project, row: int) -> None:
+    """The row's picture (where the data has one), feature values and context columns."""
+    data = project.dataset
+    if data.images is not None:
+        st.plotly_chart(digit_figure(data.images[row]), key="digit", config={"staticPlot": True})
+        with st.expander(f"Feature values ({data.n_features})"):
+            feature_table(project, row)
+    else:
+        feature_table(project, row)
+    context_table(project, row)
+
+
+def feature_table(project: Project, row: int) -> None:
+    s = project.session
+    frame = feature_context(project.dataset, s.labels, s.train_ids, row)
+    z_cols = [c for c in frame.columns if c.startswith("z: ")]
+    if frame["spread"].isna().all():
+        frame = frame.drop(columns="spread")
+    top = set(frame["spread"].nlargest(3).index) if "spread" in frame else set()
+
+    def mark(r: pd.Series):
+        style = "background-color: rgba(0, 121, 107, 0.14); font-weight: 600"
+        return [style if r.name in top else ""] * len(r)
+
+    formats = {c: "{:+.2f}" for c in z_cols} | ({"spread": "{:.2f}"} if "spread" in frame else {})
+    styled = frame.style.apply(mark, axis=1).format(formats, na_rep="—")
+    styled = styled.format(
+        lambda v: f"{v:.4g}" if isinstance(v, float | np.floating) else str(v), subset=["value"]
+    )
+    st.dataframe(
+        styled,
+        hide_index=True,
+        height=min(38 + 35 * len(frame), 420),
+        column_config={
+            "spread": st.column_config.NumberColumn(
+                "spread", help="How differently the classes see this value (max − min |z|)"
+            )
+        },
+    )
+    if z_cols:
+        st.caption(
+            "z: how far the value lies from the labeled samples of each class, in standard "
+            "deviations (while a class has few labels its spread is pulled towards that of all "
+            "labeled samples, so one odd value does not look extreme). Highlighted: the "
+            "features where the classes disagree most."
+        )
+
+
+def context_table(project: Project, row: int) -> None:
+    """The file's other columns (notes, dates, ...): what a person knows about the row."""
+    data = project.dataset
+    columns = data.context_columns
+    if not columns or data.raw is None:
+        return
+    values = data.raw.iloc[row][list(columns)]
+    frame = pd.DataFrame({"column": list(columns), "value": [str(v) for v in values]})
+    st.markdown("**Context** (in the file, not used by the model)")
+    st.dataframe(frame, hide_index=True, height=min(38 + 35 * len(frame), 250))
+
+
+TOP_PROBABILITIES = 4
+"""Classes drawn as bars; the rest are listed in one line, so ten classes still fit."""
+
+
+def probability_bars(names: list[str], proba: np.ndarray) -> None:
+    # Native bars, not a chart: they redraw in a fraction of the time on every label.
+    order = np.argsort(-proba, kind="stable")
+    for rank, i in enumerate(order[:TOP_PROBABILITIES]):
+        p = float(proba[i])
+        text = f"**{md(names[i])}** {p:.2f}" if rank == 0 else f"{md(names[i])} {p:.2f}"
+        st.progress(float(np.clip(p, 0.0, 1.0)), text=text)
+    rest = order[TOP_PROBABILITIES:]
+    if rest.size:
+        st.caption("Others: " + " · ".join(f"{md(names[i])} {proba[i]:.2f}" for i in rest))
