@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench chromium clean
+.PHONY: run test lint format bench suspects chromium clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,9 @@ $(MODAL_STAMP): benchmarks/requirements-modal.txt requirements.txt
 bench: $(STAMP) $(MODAL_STAMP) chromium
 	$(BIN)/python -m benchmarks all results.json
 	$(MODAL_VENV)/bin/python -m benchmarks engine results-modal.json
+
+suspects: $(STAMP)
+	$(BIN)/python -m benchmarks.suspects --seeds 10
 
 clean:
 	rm -rf $(VENV) $(MODAL_VENV) .pytest_cache .ruff_cache

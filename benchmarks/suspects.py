@@ -6,25 +6,24 @@ For each dataset and seed, 10 % of the labels are flipped at random to another c
 noisy labels with the top m suspects set back to their true label, m = 0 .. k, and
 tested on a clean held-out quarter: the accuracy a reviewer buys by adjudicating.
 
-    python benchmarks/suspects.py [--seeds 10] [--json]
+    python -m benchmarks.suspects [--seeds 10] [--json]     (or: make suspects)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from al_core.data.datasets import load_builtin  # noqa: E402
-from al_core.learning.models import make_model  # noqa: E402
-from al_core.review.suspects import find_suspects  # noqa: E402
-from al_core.threads import pin_threads  # noqa: E402
+from al_core.data.datasets import load_builtin
+from al_core.learning.models import make_model
+from al_core.review.suspects import find_suspects
+from al_core.threads import pin_threads
 
 DATASETS = ("breast_cancer", "wine", "digits", "tutorial")
 FLIP = 0.10
@@ -52,10 +51,6 @@ def run(name: str, seed: int) -> dict:
     k = flipped.size
     top = found.order[:k]
     precision = float(np.isin(top, flipped).mean())
-    from sklearn.base import clone
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
     curve = []
     for share in FIX_STEPS:
         fixed = noisy.copy()

@@ -6,8 +6,16 @@ from pathlib import Path
 import pytest
 
 CORE = Path(__file__).resolve().parent.parent / "al_core"
-RANK = {"errors": 0, "threads": 0, "data": 1, "learning": 2, "simulation": 3, "projects": 4}
-TOP = 5  # cli.py, __main__.py and the package's own __init__ (the public API)
+RANK = {
+    "errors": 0,
+    "threads": 0,
+    "data": 1,
+    "learning": 2,
+    "simulation": 3,
+    "projects": 4,
+    "review": 5,
+}
+TOP = 6  # cli.py, __main__.py and the package's own __init__ (the public API)
 
 
 def _rank(module: Path) -> int:

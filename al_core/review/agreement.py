@@ -110,15 +110,15 @@ def pair_agreement(
     random_state: int = 0,
 ) -> PairAgreement:
     """Cohen's kappa of two annotators over the rows both labeled (``a[i]``, ``b[i]``)."""
-    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
-    n = int(a.size)
-    percent = float(np.mean(a == b)) if n else float("nan")
+    x, y = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    n = int(x.size)
+    percent = float(np.mean(x == y)) if n else float("nan")
     value = low = high = None
-    if n and np.isfinite(kappas(a[None], b[None], n_classes)[0]):  # else undefined
-        value = float(cohen_kappa_score(a, b, labels=np.arange(n_classes)))
+    if n and np.isfinite(kappas(x[None], y[None], n_classes)[0]):  # else undefined
+        value = float(cohen_kappa_score(x, y, labels=np.arange(n_classes)))
     if value is not None and n >= MIN_SHARED:
         idx = np.random.default_rng(random_state).integers(0, n, size=(BOOTSTRAP, n))
-        low, high = _interval(kappas(a[idx], b[idx], n_classes))
+        low, high = _interval(kappas(x[idx], y[idx], n_classes))
     return PairAgreement(first, second, n, percent, value, low, high)
 
 

@@ -151,7 +151,9 @@ def _item(
     i: int | None,
 ) -> ReviewItem:
     s, log = project.session, project.log
-    ranked = found is not None and i is not None
+    quality = proba = None
+    if found is not None and i is not None:
+        quality, proba = float(found.quality[i]), found.proba[i]
     return ReviewItem(
         row_id=row,
         reason=reason,
@@ -160,8 +162,8 @@ def _item(
         labels=list(events),
         decision=log.decision(row),
         seen=log.last_change(row),
-        quality=float(found.quality[i]) if ranked else None,
-        proba=found.proba[i] if ranked else None,
+        quality=quality,
+        proba=proba,
     )
 
 

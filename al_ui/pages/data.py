@@ -100,9 +100,9 @@ def page() -> None:
     shown = labels if show_all else given
     if n_conflicts:
         st.warning(
-            f"{n_conflicts} rows have a second label. The earliest label trains the model "
-            "until a reviewer decides (Review page); the others are listed under "
-            "*other_labels*."
+            f"{n_conflicts} rows were labeled differently by two people. The earliest label "
+            "trains the model until a reviewer decides on the Review page; the others are "
+            "listed under *other_labels*."
         )
     st.dataframe(
         shown.style.apply(

@@ -188,6 +188,10 @@ def _labels_given(project: Project, item) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"review_given_{item.row_id}")
 
 
+def _when(ts: str) -> str:
+    return ts[:19].replace("T", " ")
+
+
 def page() -> None:
     if not annotator():
         ask_name("Who is reviewing?", "Start reviewing")
