@@ -8,7 +8,6 @@ others committed. ``Project`` is built from this class and its reading side.
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import time
 
 import numpy as np
@@ -21,6 +20,7 @@ from al_core.learning.session import LabelingSession
 from al_core.projects import event_rows, leases
 from al_core.projects.eventlog import Event, EventKind, EventLog, Saved, row_of, seq_of
 from al_core.projects.fairlock import FairRLock
+from al_core.projects.store import Connection
 
 
 class ProjectActions:
@@ -31,7 +31,7 @@ class ProjectActions:
     lease_seconds: float
     _lock: FairRLock
 
-    def _writing(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+    def _writing(self) -> contextlib.AbstractContextManager[Connection]:
         raise NotImplementedError  # Project: lock, write transaction, catch up
 
     def _keep_point(self, event: Event, made_before: int) -> HistoryPoint | None:
@@ -272,7 +272,7 @@ class ProjectActions:
 
     def _insert(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         kind: EventKind,
         row_id: int | None,
         annotator: str,
@@ -296,7 +296,7 @@ class ProjectActions:
             target,
         )
 
-    def _check_on_screen(self, conn: sqlite3.Connection, annotator: str, row_id: int) -> None:
+    def _check_on_screen(self, conn: Connection, annotator: str, row_id: int) -> None:
         """Refuse an action on a row that is no longer the annotator's to act on.
 
         The row must be leased to them, or (their lease ran out) leased to nobody and
@@ -311,9 +311,7 @@ class ProjectActions:
         why = "someone else is labeling it" if holder else "it was labeled or skipped already"
         raise StaleActionError(f"sample {row_id} is no longer on your screen: {why}")
 
-    def _check_undo_on_screen(
-        self, conn: sqlite3.Connection, annotator: str, shown_row: int
-    ) -> None:
+    def _check_undo_on_screen(self, conn: Connection, annotator: str, shown_row: int) -> None:
         """Refuse an undo pressed on a screen that a previous undo already replaced.
 
         An undo hands the undone row to the annotator, so a second press meant for the
@@ -330,7 +328,7 @@ class ProjectActions:
             f"sample {shown_row} is no longer on your screen: undo was pressed for it already"
         )
 
-    def _shown_as(self, conn: sqlite3.Connection, row_id: int) -> tuple[int | None, float | None]:
+    def _shown_as(self, conn: Connection, row_id: int) -> tuple[int | None, float | None]:
         """Model version and score the row was shown with (its lease), else current ones."""
         lease = leases.shown_as(conn, row_id)
         if lease is not None:

@@ -124,7 +124,10 @@ def rank_suspects(y: np.ndarray, proba: np.ndarray) -> Suspects:
     quality = get_label_quality_scores(dense, sub, method="self_confidence")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        flagged = find_label_issues(dense, sub, filter_by="prune_by_noise_rate")
+        # n_jobs=1: cleanlab's default forks worker processes, which can deadlock inside
+        # a threaded server (a fork copies locks other threads hold); seen as a Review
+        # page stuck on its spinner under load.
+        flagged = find_label_issues(dense, sub, filter_by="prune_by_noise_rate", n_jobs=1)
     order = np.lexsort((np.arange(y.size), quality))  # ties: the earlier row first
     return Suspects(order, quality, np.asarray(flagged, dtype=bool), proba, proba.argmax(axis=1))
 

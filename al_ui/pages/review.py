@@ -77,7 +77,7 @@ def reviewing() -> None:
     st.markdown(f"##### Reviewing *{md(project.name)}* as {md(annotator())}")
     _flash()
     sidebar_panel(project)  # in the fragment: a decision can move the accuracy
-    queue = _queue(str(project.store.path), project.log.last_seq, TOP, project)
+    queue = _queue(project.store.key, project.log.last_seq, TOP, project)
     passed = st.session_state.get(PASSED, set())
     todo = [item for item in queue.items if item.row_id not in passed]
     n_conflicts = sum(item.reason == "conflict" for item in queue.items)

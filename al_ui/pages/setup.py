@@ -11,9 +11,9 @@ from al_core.data.tabular import frame_to_dataset, read_frame
 from al_core.data.textfile import read_source
 from al_core.errors import TooManyClassesError
 from al_core.learning.config import demo_config
+from al_core.projects.location import project_names
 from al_core.projects.project import Project
 from al_core.projects.sources import DataSource
-from al_core.projects.store import project_names
 from al_ui.messages import STRATEGY_LABELS, md, show_error
 from al_ui.sidebar import sidebar_panel
 from al_ui.state import DEFAULT_PROJECT, PROJECT_KEY, folder_label, project_or_message, set_project

@@ -45,14 +45,21 @@ class Server:
         port: int | None = None,
         log: Path | None = None,
         script: Path = ROOT / "app.py",
+        env: dict[str, str] | None = None,
     ):
         self.projects, self.port, self.script = Path(projects), port or free_port(), script
+        self.env = env or {}
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log or self.projects / f"server-{self.port}.log"
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> Server:
-        env = {**os.environ, "AL_PROJECTS_DIR": str(self.projects), "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "AL_PROJECTS_DIR": str(self.projects),
+            "PYTHONUNBUFFERED": "1",
+            **self.env,
+        }
         cmd = [
             sys.executable,
             "-m",
