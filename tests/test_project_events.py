@@ -6,8 +6,8 @@ import pytest
 
 from al_core import ConfigError, ProjectError, SessionConfig, StaleActionError, simulate
 from al_core.errors import DamagedProjectError
-from al_core.projects.oracle import ORACLE, oracle_labels
 from al_core.projects.location import open_store
+from al_core.projects.oracle import ORACLE, oracle_labels
 from al_core.projects.project import Project
 from al_core.projects.sources import DataSource
 from al_core.projects.store import SCHEMA_VERSION, SUFFIX, project_names
