@@ -18,6 +18,7 @@ from al_core.projects.project import Project
 from al_core.projects.sources import DataSource
 from al_core.projects.store import SUFFIX, project_path, safe_name
 
+from .auth import identity, sign_in_on
 from .messages import show_error
 
 DEFAULT_PROJECT = "tutorial"
@@ -96,10 +97,15 @@ def set_project(name: str) -> None:
 
 
 def annotator() -> str | None:
+    """Who is at the keyboard: the signed-in identity, else the name typed in this tab."""
+    if sign_in_on():
+        return identity()  # never typed, never from the URL
     return _remembered(ANNOTATOR_KEY)
 
 
 def set_annotator(name: str) -> None:
+    if sign_in_on():
+        return
     st.session_state[ANNOTATOR_KEY] = name
     st.query_params[ANNOTATOR_KEY] = name
 

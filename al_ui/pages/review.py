@@ -14,6 +14,7 @@ from al_core import ALError, StaleActionError
 from al_core.projects.eventlog import label_of
 from al_core.projects.project import Project
 from al_core.review.queue import ReviewQueue, review_queue
+from al_ui.auth import admins_only
 from al_ui.card import probability_bars, sample_view
 from al_ui.keys import shortcut_keys
 from al_ui.messages import md, show_error
@@ -193,6 +194,8 @@ def _when(ts: str) -> str:
 
 
 def page() -> None:
+    if not admins_only("review labels and decide conflicts"):
+        return
     if not annotator():
         ask_name("Who is reviewing?", "Start reviewing")
         return
