@@ -9,7 +9,12 @@ import pytest
 
 from al_core import SessionConfig, load_builtin
 from al_core.cli import main
-from al_core.errors import ConfigError, ProjectExistsError, StorageError
+from al_core.errors import (
+    ConfigError,
+    DatabaseUnavailableError,
+    ProjectExistsError,
+    StorageError,
+)
 from al_core.projects.location import database_url, project_names
 from al_core.projects.project import Project
 from al_core.projects.sources import DataSource
@@ -81,7 +86,7 @@ def test_a_database_url_that_is_not_postgresql_is_refused(monkeypatch, url):
 
 def test_an_unreachable_database_is_a_clear_storage_error(postgres_server):
     url = f"postgresql://al:secret@127.0.0.1:{postgres_server.port + 1}/nothing"
-    with pytest.raises(StorageError, match="cannot be reached") as info:
+    with pytest.raises(DatabaseUnavailableError, match="cannot be reached") as info:
         Project.open("x", url=url)
     assert "secret" not in str(info.value)
 

@@ -26,7 +26,13 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from al_core.errors import ProjectError, ProjectExistsError, ProjectNotFoundError, StorageError
+from al_core.errors import (
+    DatabaseUnavailableError,
+    ProjectError,
+    ProjectExistsError,
+    ProjectNotFoundError,
+    StorageError,
+)
 
 SCHEMA_PREFIX = "al_"
 
@@ -99,9 +105,9 @@ def close_pools() -> None:
         _pools.clear()
 
 
-def _unreachable(url: str, exc: Exception | None = None) -> StorageError:
+def _unreachable(url: str, exc: Exception | None = None) -> DatabaseUnavailableError:
     why = f" ({str(exc).strip().splitlines()[0]})" if exc else ""
-    return StorageError(
+    return DatabaseUnavailableError(
         f"the project database {redact(url)} cannot be reached{why}. Check AL_DATABASE_URL "
         "and that the server is running; nothing saved is lost, and labeling resumes once "
         "it answers"
