@@ -58,34 +58,21 @@ class TempPostgres:
             "UTF8",
             "--no-sync",
         )
-        self._run(
-            str(self.bin / "pg_ctl"),
-            "-D",
-            str(self.data),
-            "-l",
-            str(self.root / "log"),
-            "-w",
-            "-o",
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off",
-            "start",
-        )
+        self._start()
         return self
+
+    def _start(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        log = str(self.root / "log")
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", log, "-w", "-o", options, "start"
+        )
 
     def restart(self) -> None:
         """Stop and start again (``fast``: open connections are cut, as in a crash)."""
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
         time.sleep(0.2)
-        self._run(
-            str(self.bin / "pg_ctl"),
-            "-D",
-            str(self.data),
-            "-l",
-            str(self.root / "log"),
-            "-w",
-            "-o",
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off",
-            "start",
-        )
+        self._start()
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://al@127.0.0.1:{self.port}/{database}"
