@@ -6,6 +6,7 @@ Run with ``streamlit run app.py`` (or ``make run``).
 import streamlit as st
 
 import al_ui  # noqa: F401  (pins BLAS threads once per process)
+from al_ui.auth import account_panel, gate
 
 st.set_page_config(page_title="Active labeling", page_icon=":material/label:", layout="wide")
 
@@ -17,6 +18,9 @@ pages = [
     st.Page("al_ui/pages/present.py", title="Present", icon=":material/co_present:"),
     st.Page("al_ui/pages/compare.py", title="Compare", icon=":material/monitoring:"),
 ]
+if not gate():  # sign-in on and nobody signed in (or [auth] half-configured)
+    st.stop()
+account_panel()
 try:
     st.navigation(pages).run()
 except Exception as exc:  # the last net: a message, never a traceback (reruns pass through)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m al_core simulate|compare|export|review|suspects ...``.
+"""Command line: ``python -m al_core simulate|compare|export|review|suspects|migrate ...``.
 
 Every failure the engine reports on purpose ends in one line on stderr and exit
 status 2; tracebacks are for bugs only.
@@ -90,6 +90,17 @@ def build_parser() -> argparse.ArgumentParser:
     sus.add_argument("--seed", type=int, default=DEFAULTS.seed)
     sus.add_argument("--top", type=int, default=20, help="rows to list (default 20; 0: all)")
     sus.add_argument("--json", action="store_true", help="print one JSON object")
+    mig = sub.add_parser("migrate", help="copy a project between SQLite and PostgreSQL")
+    mig.add_argument("project", help="project name")
+    mig.add_argument(
+        "--to", required=True, help="a postgresql://user:pass@host/db URL, or a projects folder"
+    )
+    mig.add_argument(
+        "--from",
+        dest="source",
+        help="where it is now: a URL or a folder (default: AL_DATABASE_URL, else the "
+        "projects folder AL_PROJECTS_DIR)",
+    )
     exp = sub.add_parser("export", help="write a project's labels and history")
     exp.add_argument("project", help="project name (a file NAME.alproj in the projects folder)")
     exp.add_argument("--format", choices=["csv", "json", "parquet"], default="csv")
@@ -271,6 +282,23 @@ def run_suspects(args, out) -> None:
         )
 
 
+def run_migrate(args, out) -> None:
+    from al_core.projects.location import database_url
+    from al_core.projects.migrate import migrate, place_of
+    from al_core.projects.pgstore import redact
+    from al_core.projects.store import projects_dir
+
+    source = args.source or database_url() or str(projects_dir())
+    if source == args.to:
+        raise UsageError("--to names the place the project is in already")
+    moved = migrate(args.project, place_of(source), place_of(args.to))
+    out.write(
+        f"copied {moved.name!r}: {moved.events} events, {moved.labels} labels, "
+        f"{moved.points} curve points, to {redact(args.to)}; the copy replays to the same "
+        "labels, curve and next query\n"
+    )
+
+
 def run_export(args, out) -> None:
     from al_core.projects.export import export_project
 
@@ -293,6 +321,7 @@ def main(argv: list[str] | None = None, out=None) -> int:
             "export": run_export,
             "review": run_review,
             "suspects": run_suspects,
+            "migrate": run_migrate,
         }
         commands[args.command](args, out)
     except (UsageError, ALError) as exc:

@@ -84,3 +84,7 @@ class DataMismatchError(ProjectError):
 
 class StorageError(ProjectError):
     """The project could not be written (read-only, locked, deleted, disk full)."""
+
+
+class DatabaseUnavailableError(StorageError):
+    """The project database does not answer (down, restarting, or a wrong address)."""

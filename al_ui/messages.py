@@ -13,6 +13,7 @@ import streamlit as st
 from al_core import (
     ALError,
     ConfigError,
+    DatabaseUnavailableError,
     DataMismatchError,
     DatasetError,
     NothingToUndoError,
@@ -70,7 +71,13 @@ def why_chosen(query: Query, proba, n_candidates: int, n_test: int) -> str:
 def show_error(exc: Exception) -> None:
     """Show an error as a message that says what happened and what to do; no traceback."""
     text = str(exc)
-    if isinstance(exc, StorageError):
+    if isinstance(exc, DatabaseUnavailableError):
+        st.error(
+            f"**The project database is not answering.** {_cap(text)}. Whatever you did "
+            "last was not saved if it is not shown; reload in a moment.",
+            icon=":material/cloud_off:",
+        )
+    elif isinstance(exc, StorageError):
         st.error(
             f"**Not saved.** {_cap(text)}. Every label acknowledged before this one is safe.",
             icon=":material/save:",

@@ -43,7 +43,7 @@ def _baseline_ready(project: Project) -> bool | str:
     if project.baseline(compute=False) is not None:
         return True
     jobs = _baseline_jobs()
-    key = str(project.store.path)
+    key = project.store.key
     job = jobs.get(key)
     if job is None:
         job = jobs[key] = {"error": None}
@@ -95,9 +95,7 @@ def sidebar_panel(project: Project) -> None:
                 icon=":material/straighten:",
             )
         band = project.dataset.fully_labeled and _baseline_ready(project)
-        fig = _figure(
-            project, str(project.store.path), len(project.events), len(s.history), band is True
-        )
+        fig = _figure(project, project.store.key, len(project.events), len(s.history), band is True)
         st.plotly_chart(fig, key="learning_curve", config={"displayModeBar": False})
         if band is True:
             st.caption(

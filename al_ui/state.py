@@ -7,14 +7,18 @@ choices: the current project and the annotator's name.
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
 
 from al_core import ALError, SessionConfig
-from al_core.errors import ProjectNotFoundError
+from al_core.errors import ProjectExistsError, ProjectNotFoundError
+from al_core.projects.location import database_url, project_exists, where
 from al_core.projects.project import Project
 from al_core.projects.sources import DataSource
-from al_core.projects.store import SUFFIX, project_path, projects_dir
+from al_core.projects.store import SUFFIX, project_path, safe_name
 
+from .auth import identity, sign_in_on
 from .messages import show_error
 
 DEFAULT_PROJECT = "tutorial"
@@ -25,30 +29,35 @@ ANNOTATOR_KEY = "annotator"
 
 
 @st.cache_resource(show_spinner="Opening the project…", max_entries=16)
-def _open(name: str, folder: str, inode: int) -> Project:
-    # The inode is part of the key: a project file deleted and created anew by another
-    # process is opened afresh instead of reusing the stale handle.
-    return Project.open(name, folder)
+def _open(name: str, identity: str) -> Project:
+    # The identity is part of the key: a project file deleted and created anew by
+    # another process (another inode) is opened afresh instead of reusing a stale handle.
+    return Project.open(name)
 
 
 def open_project(name: str) -> Project:
     """The process-wide ``Project`` for a name (opened and replayed once).
 
-    Only a project directly inside the projects folder can be opened, whatever the URL
-    or a form says (see ``project_path``).
+    Only a project directly inside the projects folder (or in the project database) can
+    be opened, whatever the URL or a form says (see ``store.project_path``).
     """
+    if database_url():
+        return _open(safe_name(name), where())
     path = project_path(name)
     try:
         inode = path.stat().st_ino
     except OSError:
         raise ProjectNotFoundError(f"there is no project named {name!r}") from None
-    return _open(path.name[: -len(SUFFIX)], str(path.parent), inode)
+    return _open(path.name[: -len(SUFFIX)], f"{path}#{inode}")
 
 
 def ensure_default_project() -> None:
     """Create the tutorial project with the reference settings if it does not exist."""
-    if not project_path(DEFAULT_PROJECT).exists():
-        Project.create(DEFAULT_PROJECT, DataSource("builtin", "tutorial"), SessionConfig()).close()
+    if not project_exists(DEFAULT_PROJECT):
+        with contextlib.suppress(ProjectExistsError):  # another server was quicker
+            Project.create(
+                DEFAULT_PROJECT, DataSource("builtin", "tutorial"), SessionConfig()
+            ).close()
 
 
 def _remembered(key: str) -> str | None:
@@ -88,13 +97,18 @@ def set_project(name: str) -> None:
 
 
 def annotator() -> str | None:
+    """Who is at the keyboard: the signed-in identity, else the name typed in this tab."""
+    if sign_in_on():
+        return identity()  # never typed, never from the URL
     return _remembered(ANNOTATOR_KEY)
 
 
 def set_annotator(name: str) -> None:
+    if sign_in_on():
+        return
     st.session_state[ANNOTATOR_KEY] = name
     st.query_params[ANNOTATOR_KEY] = name
 
 
 def folder_label() -> str:
-    return str(projects_dir().resolve())
+    return where()

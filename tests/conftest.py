@@ -22,3 +22,30 @@ def iris():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server for the whole test session (Debian's binaries)."""
+    import os
+
+    from pg_server import TempPostgres, binaries
+
+    if binaries() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is missing; `make test` installs it with apt-get")
+        pytest.skip("PostgreSQL is missing: sudo apt-get install postgresql")
+    server = TempPostgres().start()
+    yield server
+    from al_core.projects.pgstore import close_pools
+
+    close_pools()
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def place(request, tmp_path):
+    """Where a test's projects live: ``Project.create(..., **place)`` in either store."""
+    if request.param == "sqlite":
+        return {"folder": tmp_path}
+    return {"url": request.getfixturevalue("postgres_server").new_database()}

@@ -2,6 +2,8 @@
 
 python tests/label_worker.py ack FOLDER NAME           label until killed, print ACK lines
 python tests/label_worker.py crowd FOLDER NAME TAG T Q  T threads, Q labels each
+
+FOLDER may be a postgresql:// URL: the project is then in that database.
 """
 
 import json
@@ -12,8 +14,12 @@ import time
 from al_core.projects.project import Project
 
 
+def where(folder: str) -> dict:
+    return {"url": folder} if folder.startswith("postgresql://") else {"folder": folder}
+
+
 def ack(folder, name):
-    project = Project.open(name, folder=folder)
+    project = Project.open(name, **where(folder))
     y = project.dataset.y
     while True:
         row = int(project.next_for("killer").ids[0])
@@ -22,7 +28,7 @@ def ack(folder, name):
 
 
 def crowd(folder, name, tag, threads, quotas):
-    project = Project.open(name, folder=folder)
+    project = Project.open(name, **where(folder))
     y = project.dataset.y
     log, errors = [], []
 

@@ -31,8 +31,8 @@ from al_core.projects.store import SUFFIX, project_names
 TUTORIAL = DataSource("builtin", "tutorial")
 
 
-def new(tmp_path, name="p", **kw):
-    return Project.create(name, TUTORIAL, SessionConfig(budget=None), folder=tmp_path, **kw)
+def new(place, name="p", **kw):
+    return Project.create(name, TUTORIAL, SessionConfig(budget=None), **place, **kw)
 
 
 def comparable(project):
@@ -41,8 +41,8 @@ def comparable(project):
     return s.labels.tolist(), s.skipped.tolist(), json.dumps(strip), s.query(k=3).ids.tolist()
 
 
-def test_replay_equals_the_live_project_step_by_step(tmp_path):
-    live = new(tmp_path)
+def test_replay_equals_the_live_project_step_by_step(place):
+    live = new(place)
     y = live.dataset.y
     script = ["label", "label", "skip", "label", "undo", "label", "label", "skip", "undo", "label"]
     for i, op in enumerate(script):
@@ -54,36 +54,36 @@ def test_replay_equals_the_live_project_step_by_step(tmp_path):
             live.skip(who, int(live.next_for(who).ids[0]))
         else:
             live.undo(who)
-        replay = Project.open("p", folder=tmp_path)
+        replay = Project.open("p", **place)
         assert comparable(replay) == comparable(live), f"differs after step {i} ({op})"
         replay.close()
 
 
-def test_a_label_survives_reopening_with_its_who_and_when(tmp_path):
-    p = new(tmp_path)
+def test_a_label_survives_reopening_with_its_who_and_when(place):
+    p = new(place)
     row = int(p.next_for("ann").ids[0])
     saved = p.label("ann", row, 1)
     assert saved.point.n_labeled == 91 and not saved.conflict
     p.close()
-    again = Project.open("p", folder=tmp_path)
+    again = Project.open("p", **place)
     event = again.label_event(row)
     assert (event.annotator, event.label, event.kind) == ("ann", 1, "label")
     assert event.ts.endswith("+00:00") and event.model_version == 90
     assert event.score == pytest.approx(0.499290833504354)
 
 
-def test_the_same_row_is_shown_again_after_a_refresh_and_never_to_two_people(tmp_path):
-    p = new(tmp_path)
+def test_the_same_row_is_shown_again_after_a_refresh_and_never_to_two_people(place):
+    p = new(place)
     a = p.next_for("ann", k=2).ids.tolist()
     assert p.next_for("ann", k=2).ids.tolist() == a
     b = p.next_for("bob", k=2).ids.tolist()
     assert not set(a) & set(b)
-    other_process = Project.open("p", folder=tmp_path)
+    other_process = Project.open("p", **place)
     assert not set(other_process.next_for("cy", k=3).ids.tolist()) & set(a + b)
 
 
-def test_an_expired_lease_frees_the_row(tmp_path):
-    p = new(tmp_path, lease_seconds=0.05)
+def test_an_expired_lease_frees_the_row(place):
+    p = new(place, lease_seconds=0.05)
     row = int(p.next_for("ann").ids[0])
     import time
 
@@ -91,8 +91,8 @@ def test_an_expired_lease_frees_the_row(tmp_path):
     assert int(p.next_for("bob").ids[0]) == row
 
 
-def test_undo_takes_back_only_the_annotators_own_last_action(tmp_path):
-    p = new(tmp_path)
+def test_undo_takes_back_only_the_annotators_own_last_action(place):
+    p = new(place)
     ra = int(p.next_for("ann").ids[0])
     p.label("ann", ra, 0)
     rb = int(p.next_for("bob").ids[0])
@@ -103,8 +103,8 @@ def test_undo_takes_back_only_the_annotators_own_last_action(tmp_path):
         p.undo("ann")
 
 
-def test_a_second_label_is_a_conflict_and_the_first_trains(tmp_path):
-    p = new(tmp_path)
+def test_a_second_label_is_a_conflict_and_the_first_trains(place):
+    p = new(place)
     row = int(p.next_for("ann").ids[0])
     p.label("ann", row, 0)
     saved = p.label("bob", row, 1)
@@ -119,30 +119,28 @@ def test_a_second_label_is_a_conflict_and_the_first_trains(tmp_path):
     assert labels_frame(p).set_index("row_id").loc[row, "annotator"] == "bob"
 
 
-def test_skipped_rows_wait_on_the_later_list_until_revisited(tmp_path):
-    p = new(tmp_path)
+def test_skipped_rows_wait_on_the_later_list_until_revisited(place):
+    p = new(place)
     row = int(p.next_for("ann").ids[0])
     p.skip("ann", row)
     assert row not in p.next_for("ann", k=5).ids
-    assert Project.open("p", folder=tmp_path).session.skipped_ids.tolist() == [row]
+    assert Project.open("p", **place).session.skipped_ids.tolist() == [row]
     p.revisit("ann", row)
     assert p.session.skipped_ids.size == 0
 
 
-def test_a_file_project_opens_without_the_original_file(tmp_path):
+def test_a_file_project_opens_without_the_original_file(tmp_path, place):
     csv = tmp_path / "mine.csv"
     rng = np.random.default_rng(0)
     pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80)}).to_csv(csv, index=False)
     content = csv.read_bytes()
     source = DataSource("file", "mine.csv", class_names=("x", "y"))
-    p = Project.create(
-        "f", source, SessionConfig(n_test_to_label=5), folder=tmp_path, content=content
-    )
+    p = Project.create("f", source, SessionConfig(n_test_to_label=5), **place, content=content)
     row = int(p.next_for("ann").ids[0])
     assert p.next_for("ann").kind == "test"
     p.label("ann", row, 0)
     csv.unlink()
-    again = Project.open("f", folder=tmp_path)
+    again = Project.open("f", **place)
     assert again.session.labels[row] == 0 and again.session.phase == "test"
 
 
@@ -159,10 +157,10 @@ def test_project_names_cannot_leave_the_projects_folder(tmp_path, name):
 
 
 def test_an_existing_project_is_never_overwritten(tmp_path):
-    p = new(tmp_path)
+    p = new({"folder": tmp_path})
     p.label("ann", int(p.next_for("ann").ids[0]), 0)
     with pytest.raises(ProjectExistsError, match="already exists"):
-        new(tmp_path)
+        new({"folder": tmp_path})
     assert Project.open("p", folder=tmp_path).session.n_labeled == 91
 
 
@@ -189,14 +187,14 @@ def _set_meta(tmp_path, key, value):
 
 
 def test_a_newer_schema_is_refused(tmp_path):
-    new(tmp_path).close()
+    new({"folder": tmp_path}).close()
     _set_meta(tmp_path, "schema_version", "99")
     with pytest.raises(ProjectError, match="newer version"):
         Project.open("p", folder=tmp_path)
 
 
 def test_changed_data_is_detected(tmp_path):
-    new(tmp_path).close()
+    new({"folder": tmp_path}).close()
     _set_meta(tmp_path, "data_hash", '"0000"')
     with pytest.raises(DataMismatchError, match="no longer what it was labeled on"):
         Project.open("p", folder=tmp_path)
@@ -221,7 +219,7 @@ def _make_read_only(path):
 
 
 def test_a_read_only_project_refuses_the_label_and_keeps_the_old_ones(tmp_path):
-    p = new(tmp_path)
+    p = new({"folder": tmp_path})
     first = int(p.next_for("ann").ids[0])
     p.label("ann", first, 0)
     row = int(p.next_for("ann").ids[0])
@@ -237,7 +235,7 @@ def test_a_read_only_project_refuses_the_label_and_keeps_the_old_ones(tmp_path):
 
 
 def test_a_deleted_project_file_refuses_the_label(tmp_path):
-    p = new(tmp_path)
+    p = new({"folder": tmp_path})
     row = int(p.next_for("ann").ids[0])
     p.store.path.unlink()
     with pytest.raises(StorageError, match="deleted or replaced"):
@@ -277,7 +275,7 @@ def test_csv_cells_that_spreadsheets_would_run_are_neutralized(cell):
 
 
 def test_a_full_disk_refuses_the_label_and_keeps_the_old_ones(tmp_path):
-    p = new(tmp_path)
+    p = new({"folder": tmp_path})
     first = int(p.next_for("ann").ids[0])
     p.label("ann", first, 0)
     row = int(p.next_for("ann").ids[0])
@@ -297,7 +295,7 @@ def test_a_full_disk_refuses_the_label_and_keeps_the_old_ones(tmp_path):
 
 
 def test_the_random_band_is_computed_once_and_stored(tmp_path):
-    p = new(tmp_path)
+    p = new({"folder": tmp_path})
     assert p.baseline(compute=False) is None
     curve = p.baseline(seeds=3)
     assert curve.accuracy.shape == (3, 101) and curve.n_labeled[0] == 90
@@ -316,7 +314,7 @@ def test_data_without_ground_truth_has_no_random_band(tmp_path):
 
 
 def test_a_project_locked_by_another_program_refuses_then_recovers(tmp_path):
-    p = new(tmp_path)
+    p = new({"folder": tmp_path})
     row = int(p.next_for("ann").ids[0])
     p.store.conn.execute("PRAGMA busy_timeout = 200")  # the default waits 10 s
     other = sqlite3.connect(p.store.path, isolation_level=None)

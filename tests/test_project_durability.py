@@ -41,11 +41,11 @@ def state(project):
     return s.labels.tolist(), history
 
 
-def test_every_acknowledged_label_survives_sigkill(tmp_path):
+def test_every_acknowledged_label_survives_sigkill(place):
     Project.create(
-        "crash", DataSource("builtin", "tutorial"), SessionConfig(budget=None), folder=tmp_path
+        "crash", DataSource("builtin", "tutorial"), SessionConfig(budget=None), **place
     ).close()
-    proc = spawn("ack", tmp_path, "crash")
+    proc = spawn("ack", place.get("folder") or place["url"], "crash")
     acked = []
     try:
         while len(acked) < 25:
@@ -55,21 +55,23 @@ def test_every_acknowledged_label_survives_sigkill(tmp_path):
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    path = tmp_path / f"crash{SUFFIX}"
-    assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    project = Project.open("crash", folder=tmp_path)
+    if "folder" in place:
+        path = place["folder"] / f"crash{SUFFIX}"
+        assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    project = Project.open("crash", **place)
     labels = project.session.labels
     assert all(labels[row] == label for row, label in acked)
     assert project.session.n_queried >= len(acked)
 
 
-def test_eight_threads_in_two_processes_label_500_rows_without_losing_or_doubling(tmp_path):
+def test_eight_threads_in_two_processes_label_500_rows_without_losing_or_doubling(place):
     Project.create(
-        "crowd", DataSource("builtin", "tutorial"), SessionConfig(budget=None), folder=tmp_path
+        "crowd", DataSource("builtin", "tutorial"), SessionConfig(budget=None), **place
     ).close()
     quotas = ["63,63,62,62", "63,63,62,62"]
     procs = [
-        spawn("crowd", tmp_path, "crowd", tag, 4, q) for tag, q in zip("AB", quotas, strict=True)
+        spawn("crowd", place.get("folder") or place["url"], "crowd", tag, 4, q)
+        for tag, q in zip("AB", quotas, strict=True)
     ]
     results = []
     for proc in procs:
@@ -84,7 +86,7 @@ def test_eight_threads_in_two_processes_label_500_rows_without_losing_or_doublin
     assert not any(entry["conflict"] for entry in log)
     assert len({entry["who"] for entry in log}) == 8
 
-    replay = Project.open("crowd", folder=tmp_path)
+    replay = Project.open("crowd", **place)
     labels = replay.session.labels
     assert replay.session.n_queried == 500 and not replay.conflicts()
     y = replay.dataset.y

@@ -6,6 +6,7 @@ import pytest
 
 from al_core import ConfigError, ProjectError, SessionConfig, StaleActionError, simulate
 from al_core.errors import DamagedProjectError
+from al_core.projects.location import open_store
 from al_core.projects.oracle import ORACLE, oracle_labels
 from al_core.projects.project import Project
 from al_core.projects.sources import DataSource
@@ -14,13 +15,13 @@ from al_core.projects.store import SCHEMA_VERSION, SUFFIX, project_names
 TUTORIAL = DataSource("builtin", "tutorial")
 
 
-def new(tmp_path, name="p", config=None):
-    return Project.create(name, TUTORIAL, config or SessionConfig(), folder=tmp_path)
+def new(place, name="p", config=None):
+    return Project.create(name, TUTORIAL, config or SessionConfig(), **place)
 
 
 # ------------------------------------------------------------------ stale presses
-def test_a_second_press_for_a_labeled_sample_is_refused_and_saves_nothing(tmp_path):
-    p = new(tmp_path)
+def test_a_second_press_for_a_labeled_sample_is_refused_and_saves_nothing(place):
+    p = new(place)
     row = int(p.next_for("ann").ids[0])
     p.label("ann", row, 0, on_screen=True)
     n_events = len(p.events)
@@ -33,24 +34,24 @@ def test_a_second_press_for_a_labeled_sample_is_refused_and_saves_nothing(tmp_pa
     assert int(p.next_for("ann").ids[0]) == following
 
 
-def test_a_press_for_a_row_someone_else_now_holds_is_refused(tmp_path):
-    p = new(tmp_path)
+def test_a_press_for_a_row_someone_else_now_holds_is_refused(place):
+    p = new(place)
     row = int(p.next_for("ann").ids[0])
     with pytest.raises(StaleActionError, match="someone else is labeling it"):
         p.label("bob", row, 0, on_screen=True)
     assert p.events == []
 
 
-def test_a_lapsed_lease_on_a_row_nobody_took_still_accepts_the_label(tmp_path):
-    p = new(tmp_path)
+def test_a_lapsed_lease_on_a_row_nobody_took_still_accepts_the_label(place):
+    p = new(place)
     p.lease_seconds = -1.0  # the lease is over the moment it is granted
     row = int(p.next_for("ann").ids[0])
     p.label("ann", row, 1, on_screen=True)
     assert p.session.labels[row] == 1
 
 
-def test_a_second_undo_press_for_the_same_screen_is_refused(tmp_path):
-    p = new(tmp_path)
+def test_a_second_undo_press_for_the_same_screen_is_refused(place):
+    p = new(place)
     first = int(p.next_for("ann").ids[0])
     p.label("ann", first, 0, on_screen=True)
     second = int(p.next_for("ann").ids[0])
@@ -64,8 +65,8 @@ def test_a_second_undo_press_for_the_same_screen_is_refused(tmp_path):
 
 
 # ------------------------------------------------------------------------ budget
-def test_a_raised_budget_is_saved_replayed_and_lets_labeling_go_on(tmp_path):
-    p = new(tmp_path, config=SessionConfig(budget=2))
+def test_a_raised_budget_is_saved_replayed_and_lets_labeling_go_on(place):
+    p = new(place, config=SessionConfig(budget=2))
     y = p.dataset.y
     for _ in range(2):
         row = int(p.next_for("ann").ids[0])
@@ -76,13 +77,13 @@ def test_a_raised_budget_is_saved_replayed_and_lets_labeling_go_on(tmp_path):
     row = int(p.next_for("ann").ids[0])
     p.label("ann", row, int(y[row]))
     p.close()
-    again = Project.open("p", folder=tmp_path)
+    again = Project.open("p", **place)
     assert again.session.config.budget == 5 and again.session.budget_left == 2
 
 
 @pytest.mark.parametrize("bad", [0, 1, -3, 2.5, "ten", True])
 def test_a_budget_below_the_labels_given_or_not_a_number_changes_nothing(tmp_path, bad):
-    p = new(tmp_path, config=SessionConfig(budget=20))
+    p = new({"folder": tmp_path}, config=SessionConfig(budget=20))
     y = p.dataset.y
     for _ in range(2):
         row = int(p.next_for("ann").ids[0])
@@ -94,8 +95,8 @@ def test_a_budget_below_the_labels_given_or_not_a_number_changes_nothing(tmp_pat
 
 
 # ------------------------------------------------------------------------ oracle
-def test_the_in_app_demo_labels_the_rows_the_cli_queries_screen_included(tmp_path):
-    p = new(tmp_path)
+def test_the_in_app_demo_labels_the_rows_the_cli_queries_screen_included(place):
+    p = new(place)
     on_screen = int(p.next_for("presenter").ids[0])
     assert oracle_labels(p, 20, presenter="presenter") == 20
     labeled = [e.row_id for e in p.events if e.kind == "label"]
@@ -126,7 +127,7 @@ def _tamper(tmp_path, sql, params=()):
     ],
 )
 def test_an_event_with_an_impossible_row_is_reported_as_damage(tmp_path, row_id, kind):
-    p = new(tmp_path)
+    p = new({"folder": tmp_path})
     row = int(p.next_for("ann").ids[0])
     p.label("ann", row, 0)
     p.close()
@@ -141,14 +142,14 @@ def test_an_event_with_an_impossible_row_is_reported_as_damage(tmp_path, row_id,
 
 @pytest.mark.parametrize("version", ['"abc"', "1.5", "{", "0"])
 def test_a_schema_version_no_app_wrote_is_reported_as_damage(tmp_path, version):
-    new(tmp_path).close()
+    new({"folder": tmp_path}).close()
     _tamper(tmp_path, "UPDATE meta SET value = ? WHERE key = 'schema_version'", (version,))
     with pytest.raises(ProjectError, match="damaged"):
         Project.open("p", folder=tmp_path)
 
 
 def test_a_schema_1_file_is_upgraded_and_keeps_its_labels(tmp_path):
-    p = new(tmp_path)
+    p = new({"folder": tmp_path})
     row = int(p.next_for("ann").ids[0])
     p.label("ann", row, 1)
     p.close()
@@ -196,8 +197,8 @@ def _count_fits(monkeypatch):
     return calls
 
 
-def test_opening_a_long_log_refits_once_and_equals_the_live_project(tmp_path, monkeypatch):
-    live = new(tmp_path, config=SessionConfig(budget=None))
+def test_opening_a_long_log_refits_once_and_equals_the_live_project(place, monkeypatch):
+    live = new(place, config=SessionConfig(budget=None))
     y = live.dataset.y
     for i in range(60):
         row = int(live.next_for("ann").ids[0])
@@ -208,7 +209,7 @@ def test_opening_a_long_log_refits_once_and_equals_the_live_project(tmp_path, mo
         if i % 15 == 14:
             live.undo("ann")
     fits = _count_fits(monkeypatch)
-    again = Project.open("p", folder=tmp_path)
+    again = Project.open("p", **place)
     assert fits["n"] <= 2  # the starting model, then one for every label in the log
     strip = [{**p.as_dict(), "fit_ms": 0, "query_ms": 0} for p in live.session.history]
     assert [{**p.as_dict(), "fit_ms": 0, "query_ms": 0} for p in again.session.history] == strip
@@ -216,22 +217,25 @@ def test_opening_a_long_log_refits_once_and_equals_the_live_project(tmp_path, mo
     assert again.session.history[-1].agreement == live.session.history[-1].agreement
 
 
-def test_a_log_without_saved_points_is_replayed_exactly_all_the_same(tmp_path):
-    live = new(tmp_path, config=SessionConfig(budget=None))
+def test_a_log_without_saved_points_is_replayed_exactly_all_the_same(place):
+    live = new(place, config=SessionConfig(budget=None))
     y = live.dataset.y
     for _ in range(12):
         row = int(live.next_for("ann").ids[0])
         live.label("ann", row, int(y[row]))
-    _tamper(tmp_path, "DELETE FROM points")
-    again = Project.open("p", folder=tmp_path)
+    store = open_store("p", **place)  # as a damaged or older file would have it
+    with store.write() as conn:
+        conn.execute("DELETE FROM points")
+    store.close()
+    again = Project.open("p", **place)
     strip = [{**p.as_dict(), "fit_ms": 0, "query_ms": 0} for p in live.session.history]
     assert [{**p.as_dict(), "fit_ms": 0, "query_ms": 0} for p in again.session.history] == strip
 
 
-def test_catching_up_with_many_labels_of_a_slow_model_refits_once(tmp_path, monkeypatch):
+def test_catching_up_with_many_labels_of_a_slow_model_refits_once(place, monkeypatch):
     config = SessionConfig(model="random_forest", budget=None)
-    idle = new(tmp_path, config=config)
-    busy = Project.open("p", folder=tmp_path)
+    idle = new(place, config=config)
+    busy = Project.open("p", **place)
     y = busy.dataset.y
     for _ in range(40):
         row = int(busy.next_for("bob").ids[0])
@@ -243,6 +247,4 @@ def test_catching_up_with_many_labels_of_a_slow_model_refits_once(tmp_path, monk
     assert fits["n"] <= 2
     idle.label("ann", row, int(y[row]))
     assert fits["n"] <= 3
-    assert (
-        idle.session.labels.tolist() == Project.open("p", folder=tmp_path).session.labels.tolist()
-    )
+    assert idle.session.labels.tolist() == Project.open("p", **place).session.labels.tolist()

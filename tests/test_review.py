@@ -31,9 +31,11 @@ from al_core.review.suspects import check_cross_validation, find_suspects
 TRUTH = load_builtin("tutorial").y
 
 
-def _project(tmp_path, overlap=0.0, name="p", **config):
+def _project(where, overlap=0.0, name="p", **config):
+    """A tutorial project in a folder (a path) or in either store (a ``place`` dict)."""
+    place = where if isinstance(where, dict) else {"folder": where}
     source = DataSource("builtin", "tutorial")
-    return Project.create(name, source, SessionConfig(overlap=overlap, **config), folder=tmp_path)
+    return Project.create(name, source, SessionConfig(overlap=overlap, **config), **place)
 
 
 def _label_next(project, who, wrong=False):
@@ -166,8 +168,8 @@ def test_project_agreement_reads_the_overlap_pairs(tmp_path):
 
 
 # ------------------------------------------------------------------------ adjudication
-def test_adjudication_replays_and_undo_restores_labels_model_and_curve(tmp_path):
-    p = _project(tmp_path, overlap=1.0)
+def test_adjudication_replays_and_undo_restores_labels_model_and_curve(place):
+    p = _project(place, overlap=1.0)
     row = _label_next(p, "ann")
     assert int(p.next_for("bob").ids[0]) == row
     p.label("bob", row, 1 - int(TRUTH[row]), on_screen=True)
@@ -180,7 +182,7 @@ def test_adjudication_replays_and_undo_restores_labels_model_and_curve(tmp_path)
     after = (p.session.labels.copy(), [pt.accuracy for pt in p.session.history])
     coef = p.session.model.coef_.copy()
     p.close()
-    p = Project.open("p", folder=tmp_path)
+    p = Project.open("p", **place)
     assert np.array_equal(p.session.labels, after[0])
     assert [pt.accuracy for pt in p.session.history] == after[1]
     assert np.allclose(p.session.model.coef_, coef)
@@ -190,16 +192,16 @@ def test_adjudication_replays_and_undo_restores_labels_model_and_curve(tmp_path)
     assert [pt.accuracy for pt in p.session.history] == before[1]
     assert set(p.log.disagreements()) == {row}
     p.close()
-    p = Project.open("p", folder=tmp_path)
+    p = Project.open("p", **place)
     assert np.array_equal(p.session.labels, before[0])
     p.close()
 
 
-def test_a_decision_on_a_row_that_changed_since_it_was_shown_is_refused(tmp_path):
-    p = _project(tmp_path)
+def test_a_decision_on_a_row_that_changed_since_it_was_shown_is_refused(place):
+    p = _project(place)
     row = _label_next(p, "ann")
     seen = p.last_change(row)
-    other = Project.open("p", folder=tmp_path)  # a second process decides first
+    other = Project.open("p", **place)  # a second process decides first
     other.adjudicate("eve", row, 1 - int(TRUTH[row]), seen=seen)
     other.close()
     n_events = len(p.events)

@@ -8,7 +8,6 @@ others committed. ``Project`` is built from this class and its reading side.
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import time
 
 import numpy as np
@@ -21,6 +20,7 @@ from al_core.learning.session import LabelingSession
 from al_core.projects import event_rows, leases
 from al_core.projects.eventlog import Event, EventKind, EventLog, Saved, row_of, seq_of
 from al_core.projects.fairlock import FairRLock
+from al_core.projects.store import Connection
 
 
 class ProjectActions:
@@ -31,7 +31,7 @@ class ProjectActions:
     lease_seconds: float
     _lock: FairRLock
 
-    def _writing(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+    def _writing(self) -> contextlib.AbstractContextManager[Connection]:
         raise NotImplementedError  # Project: lock, write transaction, catch up
 
     def _keep_point(self, event: Event, made_before: int) -> HistoryPoint | None:
@@ -108,24 +108,32 @@ class ProjectActions:
         StorageError
             The file could not be written; the label is not saved, earlier ones are.
         """
-        annotator = _check_annotator(annotator)
-        row_id, label = int(row_id), int(label)
-        s = self.session
-        s.check_rows(row_id)
-        s.check_classes(label)
+        annotator, row_id, label = self._checked(annotator, row_id, label)
         with self._lock:
             with self._writing() as conn:
                 if on_screen:
                     self._check_on_screen(conn, annotator, row_id)
                 event = self._insert(conn, "label", row_id, annotator, label=label)
                 leases.release_row(conn, row_id)
-            before = int(s.labels[row_id])
-            made = s.points_made
-            self.log.apply(event)
-            if s.labels[row_id] != before:  # a second label trains nothing: no rescore
-                s.rescore()
+            before, point = self._apply_to_row(event, row_id)
             conflict = before != MISSING_LABEL and before != label
-            return Saved(seq_of(event), conflict, self._keep_point(event, made))
+            return Saved(seq_of(event), conflict, point)
+
+    def _checked(self, annotator: str, row_id: int, label: int) -> tuple[str, int, int]:
+        """The arguments of a label or a decision, once they name a row and a class."""
+        row_id, label = int(row_id), int(label)
+        self.session.check_rows(row_id)
+        self.session.check_classes(label)
+        return _check_annotator(annotator), row_id, label
+
+    def _apply_to_row(self, event: Event, row_id: int) -> tuple[int, HistoryPoint | None]:
+        """Apply a saved label or decision; the row's label before, and the point made."""
+        s = self.session
+        before, made = int(s.labels[row_id]), s.points_made
+        self.log.apply(event)
+        if s.labels[row_id] != before:  # a label that changes nothing needs no rescore
+            s.rescore()
+        return before, self._keep_point(event, made)
 
     def adjudicate(self, reviewer: str, row_id: int, label: int, seen: int | None = None) -> Saved:
         """Settle a row's label: the reviewer's final class, used from now on.
@@ -141,11 +149,8 @@ class ProjectActions:
         StaleActionError
             The row changed since ``seen``; nothing is saved.
         """
-        reviewer = _check_annotator(reviewer)
-        row_id, label = int(row_id), int(label)
+        reviewer, row_id, label = self._checked(reviewer, row_id, label)
         s = self.session
-        s.check_rows(row_id)
-        s.check_classes(label)
         with self._lock:
             with self._writing() as conn:
                 last = self.log.last_change(row_id)
@@ -160,12 +165,8 @@ class ProjectActions:
                 event = self._insert(
                     conn, "adjudicate", row_id, reviewer, label=label, shown=(None, None)
                 )
-            before = int(s.labels[row_id])
-            made = s.points_made
-            self.log.apply(event)
-            if s.labels[row_id] != before:
-                s.rescore()
-            return Saved(seq_of(event), before != label, self._keep_point(event, made))
+            before, point = self._apply_to_row(event, row_id)
+            return Saved(seq_of(event), before != label, point)
 
     def last_change(self, row_id: int) -> int:
         """The number of the last event that changed the row's labels (see ``adjudicate``)."""
@@ -272,7 +273,7 @@ class ProjectActions:
 
     def _insert(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         kind: EventKind,
         row_id: int | None,
         annotator: str,
@@ -296,7 +297,7 @@ class ProjectActions:
             target,
         )
 
-    def _check_on_screen(self, conn: sqlite3.Connection, annotator: str, row_id: int) -> None:
+    def _check_on_screen(self, conn: Connection, annotator: str, row_id: int) -> None:
         """Refuse an action on a row that is no longer the annotator's to act on.
 
         The row must be leased to them, or (their lease ran out) leased to nobody and
@@ -311,9 +312,7 @@ class ProjectActions:
         why = "someone else is labeling it" if holder else "it was labeled or skipped already"
         raise StaleActionError(f"sample {row_id} is no longer on your screen: {why}")
 
-    def _check_undo_on_screen(
-        self, conn: sqlite3.Connection, annotator: str, shown_row: int
-    ) -> None:
+    def _check_undo_on_screen(self, conn: Connection, annotator: str, shown_row: int) -> None:
         """Refuse an undo pressed on a screen that a previous undo already replaced.
 
         An undo hands the undone row to the annotator, so a second press meant for the
@@ -330,7 +329,7 @@ class ProjectActions:
             f"sample {shown_row} is no longer on your screen: undo was pressed for it already"
         )
 
-    def _shown_as(self, conn: sqlite3.Connection, row_id: int) -> tuple[int | None, float | None]:
+    def _shown_as(self, conn: Connection, row_id: int) -> tuple[int | None, float | None]:
         """Model version and score the row was shown with (its lease), else current ones."""
         lease = leases.shown_as(conn, row_id)
         if lease is not None:

@@ -13,11 +13,11 @@ import numpy as np
 
 from al_core.data.datasets import Dataset
 from al_core.learning.config import SessionConfig
-from al_core.projects.store import Store
+from al_core.projects.store import ProjectStore
 from al_core.simulation.compare import Curve, random_baseline
 
 
-def read_baseline(store: Store) -> Curve | None:
+def read_baseline(store: ProjectStore) -> Curve | None:
     """The stored band, or None if it has not been computed yet."""
     stored = store.read("SELECT value FROM meta WHERE key = 'baseline'")
     if not stored:
@@ -39,10 +39,11 @@ def compute_baseline(
     return random_baseline(dataset, config, queries, seeds)
 
 
-def write_baseline(store: Store, curve: Curve) -> None:
+def write_baseline(store: ProjectStore, curve: Curve) -> None:
     payload = {"n_labeled": curve.n_labeled.tolist(), "accuracy": curve.accuracy.tolist()}
     with store.write() as conn:
         conn.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('baseline', ?)",
+            "INSERT INTO meta (key, value) VALUES ('baseline', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (json.dumps(payload),),
         )

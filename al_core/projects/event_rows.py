@@ -2,13 +2,12 @@
 
 ``eventlog`` applies events to a session in memory; this module is where they are
 stored and read back. Every function runs on the caller's connection, inside its
-transaction where it writes.
+transaction where it writes; the SQL is the part SQLite and PostgreSQL share.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import zlib
 from dataclasses import astuple, replace
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ import numpy as np
 
 from al_core.learning.history import HistoryPoint
 from al_core.projects.eventlog import Event, EventKind
+from al_core.projects.store import Connection
 
 _COLUMNS = "kind, row_id, label, annotator, ts, model_version, strategy, score, target"
 
@@ -26,7 +26,7 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def read_since(conn: sqlite3.Connection, seq: int) -> list[Event]:
+def read_since(conn: Connection, seq: int) -> list[Event]:
     """The events committed after ``seq``, in log order."""
     rows = conn.execute(
         f"SELECT seq, {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq", (seq,)
@@ -35,7 +35,7 @@ def read_since(conn: sqlite3.Connection, seq: int) -> list[Event]:
 
 
 def insert(
-    conn: sqlite3.Connection,
+    conn: Connection,
     kind: EventKind,
     row_id: int | None,
     label: int | None,
@@ -49,14 +49,14 @@ def insert(
     event = Event(
         None, kind, row_id, label, annotator, now(), model_version, strategy, score, target
     )
-    cur = conn.execute(
-        f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    (seq,) = conn.execute(
+        f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
         astuple(event)[1:],
-    )
-    return replace(event, seq=cur.lastrowid)
+    ).fetchone()
+    return replace(event, seq=int(seq))
 
 
-def read_points(conn: sqlite3.Connection, seq: int) -> dict[int, HistoryPoint]:
+def read_points(conn: Connection, seq: int) -> dict[int, HistoryPoint]:
     """The learning-curve points saved for events after ``seq``, by event number.
 
     A point that cannot be read back is left out: it is computed again instead.
@@ -78,7 +78,7 @@ def read_points(conn: sqlite3.Connection, seq: int) -> dict[int, HistoryPoint]:
     return found
 
 
-def save_point(conn: sqlite3.Connection, seq: int, point: HistoryPoint) -> None:
+def save_point(conn: Connection, seq: int, point: HistoryPoint) -> None:
     """Keep the point an event made, so a replay need not refit to know it."""
     predictions = point.stop_predictions
     # A model mostly predicts a few classes: compressed, 1,000 predictions take a few
@@ -89,6 +89,7 @@ def save_point(conn: sqlite3.Connection, seq: int, point: HistoryPoint) -> None:
         else zlib.compress(np.asarray(predictions, dtype=np.int32).tobytes(), 6)
     )
     conn.execute(
-        "INSERT OR REPLACE INTO points (seq, point, predictions) VALUES (?, ?, ?)",
+        "INSERT INTO points (seq, point, predictions) VALUES (?, ?, ?) ON CONFLICT (seq) "
+        "DO UPDATE SET point = excluded.point, predictions = excluded.predictions",
         (seq, json.dumps(point.as_dict()), blob),
     )

@@ -20,7 +20,7 @@ from al_core.errors import DataMismatchError, ProjectError, ProjectExistsError
 from al_core.learning.config import SessionConfig
 from al_core.projects.event_rows import now
 from al_core.projects.sources import DataSource, content_hash, dataset_hash
-from al_core.projects.store import SCHEMA_VERSION, Store
+from al_core.projects.store import SCHEMA_VERSION, ProjectStore, Store
 
 CREATING = ".creating"
 """Suffix of a project file still being written (never listed, never opened)."""
@@ -28,13 +28,14 @@ CREATING = ".creating"
 
 def create_file(
     path: Path,
-    source: DataSource,
-    config: SessionConfig,
-    dataset: Dataset,
+    meta: dict[str, Any],
     content: bytes | None,
-    lease_seconds: float,
-) -> tuple[Store, dict[str, Any]]:
-    """Write a complete project file at ``path`` and open it; returns it and its settings.
+    content_id: tuple[str, str] | None,
+) -> Store:
+    """Write a complete project file at ``path`` and open it.
+
+    ``meta``: the settings (see ``project_meta``); ``content`` the uploaded file and
+    ``content_id`` its ``(hash, file name)``.
 
     Raises
     ------
@@ -45,15 +46,6 @@ def create_file(
     """
     if path.exists():
         raise _exists(path)
-    meta: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "created": now(),
-        "source": source.to_dict(),
-        "config": asdict(config),
-        "class_names": list(dataset.class_names),
-        "data_hash": dataset_hash(dataset),
-        "lease_seconds": lease_seconds,
-    }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -67,10 +59,10 @@ def create_file(
                     "INSERT INTO meta (key, value) VALUES (?, ?)",
                     [(k, json.dumps(v)) for k, v in meta.items()],
                 )
-                if content is not None:
+                if content is not None and content_id is not None:
                     conn.execute(
                         "INSERT INTO blobs (hash, name, content) VALUES (?, ?, ?)",
-                        (content_hash(content), source.name, content),
+                        (*content_id, content),
                     )
         finally:
             store.close()  # checkpoints the WAL into the file itself
@@ -87,10 +79,25 @@ def create_file(
         for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
             with contextlib.suppress(OSError):
                 leftover.unlink()
-    return Store(path), meta
+    return Store(path)
 
 
-def read_settings(store: Store) -> tuple[Dataset, SessionConfig, dict[str, Any]]:
+def project_meta(
+    source: DataSource, config: SessionConfig, dataset: Dataset, lease_seconds: float
+) -> dict[str, Any]:
+    """The settings a new project is created with (the same in either store)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "created": now(),
+        "source": source.to_dict(),
+        "config": asdict(config),
+        "class_names": list(dataset.class_names),
+        "data_hash": dataset_hash(dataset),
+        "lease_seconds": lease_seconds,
+    }
+
+
+def read_settings(store: ProjectStore) -> tuple[Dataset, SessionConfig, dict[str, Any]]:
     """The dataset, the session settings and the raw settings of an open project file.
 
     Raises
@@ -106,14 +113,12 @@ def read_settings(store: Store) -> tuple[Dataset, SessionConfig, dict[str, Any]]
     if source.kind == "file":
         rows = store.read("SELECT hash, content FROM blobs LIMIT 1")
         if not rows or content_hash(rows[0][1]) != rows[0][0]:
-            raise DataMismatchError(
-                f"the data file stored in project {store.path.stem!r} is damaged"
-            )
+            raise DataMismatchError(f"the data file stored in project {store.name!r} is damaged")
         content = rows[0][1]
     dataset = source.load(content)
     if dataset_hash(dataset) != meta["data_hash"]:
         raise DataMismatchError(
-            f"the data of project {store.path.stem!r} is no longer what it was labeled "
+            f"the data of project {store.name!r} is no longer what it was labeled "
             "on (a library update may have changed it); its labels are safe, but it "
             "cannot be opened with this data"
         )

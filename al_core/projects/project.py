@@ -17,7 +17,6 @@ undone** is the one that trains the model. Undoing it promotes the next one.
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,9 +35,10 @@ from al_core.projects.actions import ProjectActions
 from al_core.projects.baseline import compute_baseline, read_baseline, write_baseline
 from al_core.projects.eventlog import Event, EventLog, seq_of
 from al_core.projects.fairlock import FairRLock
-from al_core.projects.files import create_file, read_settings
-from al_core.projects.sources import DataSource
-from al_core.projects.store import SUFFIX, Store, project_path, translate
+from al_core.projects.files import project_meta, read_settings
+from al_core.projects.location import create_store, open_store
+from al_core.projects.sources import DataSource, content_hash
+from al_core.projects.store import Connection, ProjectStore
 from al_core.simulation.compare import Curve
 
 DEFAULT_LEASE_SECONDS = 600.0
@@ -48,10 +48,10 @@ class Project(ProjectActions):
     """An open project. Use ``Project.create`` or ``Project.open``; thread-safe."""
 
     def __init__(
-        self, store: Store, dataset: Dataset, config: SessionConfig, meta: dict[str, Any]
+        self, store: ProjectStore, dataset: Dataset, config: SessionConfig, meta: dict[str, Any]
     ) -> None:
         self.store = store
-        self.name = store.path.name[: -len(SUFFIX)]
+        self.name = store.name
         self.dataset = dataset
         self.source = DataSource.from_dict(meta["source"])
         self.lease_seconds = float(meta.get("lease_seconds", DEFAULT_LEASE_SECONDS))
@@ -71,6 +71,7 @@ class Project(ProjectActions):
         folder: str | Path | None = None,
         content: bytes | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        url: str | None = None,
     ) -> Project:
         """Create a project file and open it.
 
@@ -86,6 +87,9 @@ class Project(ProjectActions):
             The uploaded file of a file source; copied into the project.
         lease_seconds : float
             How long a row shown to one annotator is kept from the others.
+        url : str, optional
+            A PostgreSQL database to create it in (default: ``AL_DATABASE_URL`` unless
+            ``folder`` is given; see ``location``).
 
         Raises
         ------
@@ -99,13 +103,14 @@ class Project(ProjectActions):
             raise ConfigError("lease_seconds must be positive")
         dataset = source.load(content)
         LabelingSession(dataset, config)  # fails here, before any file exists
-        path = project_path(name, folder)
-        store, meta = create_file(path, source, config, dataset, content, lease_seconds)
+        meta = project_meta(source, config, dataset, lease_seconds)
+        content_id = None if content is None else (content_hash(content), source.name)
+        store = create_store(name, meta, content, content_id, folder, url)
         return cls(store, dataset, config, meta)
 
     @classmethod
-    def open(cls, name: str, folder: str | Path | None = None) -> Project:
-        """Open a project and replay its log.
+    def open(cls, name: str, folder: str | Path | None = None, url: str | None = None) -> Project:
+        """Open a project and replay its log (from ``folder`` or the database ``url``).
 
         Raises
         ------
@@ -114,14 +119,14 @@ class Project(ProjectActions):
         DataMismatchError
             If the data no longer hashes to what the project was labeled on.
         """
-        store = Store(project_path(name, folder))
+        store = open_store(name, folder, url)
         try:
             dataset, config, meta = read_settings(store)
             return cls(store, dataset, config, meta)
         except (KeyError, TypeError, ValueError) as exc:
             store.close()
             raise ProjectError(
-                f"{str(store.path)!r} has an unreadable configuration ({exc})"
+                f"project {store.name!r} has an unreadable configuration ({exc})"
             ) from exc
         except BaseException:
             store.close()
@@ -138,7 +143,8 @@ class Project(ProjectActions):
     def refresh(self) -> bool:
         """Apply events other processes committed since the last look; True if any."""
         with self._lock:
-            return self._catch_up(self.store.conn)
+            with self.store.reading() as conn:
+                return self._catch_up(conn)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Project]:
@@ -151,7 +157,7 @@ class Project(ProjectActions):
         """Every event applied so far, in log order."""
         return self.log.events
 
-    def _catch_up(self, conn: sqlite3.Connection) -> bool:
+    def _catch_up(self, conn: Connection) -> bool:
         """Apply the events others committed: labels first, then one refit and one rescore.
 
         The learning-curve points those events made were saved by whoever applied them,
@@ -162,8 +168,8 @@ class Project(ProjectActions):
         try:
             events = event_rows.read_since(conn, since)
             points = event_rows.read_points(conn, since) if events else {}
-        except sqlite3.Error as exc:
-            raise translate(exc, self.store.path) from exc
+        except self.store.errors as exc:
+            raise self.store.translate(exc) from exc
         with self.session.deferred_fits():
             for event in events:
                 self.log.apply(event, points.get(seq_of(event)))
@@ -183,7 +189,7 @@ class Project(ProjectActions):
             self._unsaved_points.append((seq_of(event), point))
         return point
 
-    def _save_points(self, conn: sqlite3.Connection) -> None:
+    def _save_points(self, conn: Connection) -> None:
         # A savepoint: points are a convenience, and a failure to store them (a full
         # disk, say) must never be the reason an action is refused; they stay pending.
         if not self._unsaved_points:
@@ -192,8 +198,8 @@ class Project(ProjectActions):
         try:
             for seq, point in self._unsaved_points:
                 event_rows.save_point(conn, seq, point)
-        except sqlite3.Error:
-            conn.execute("ROLLBACK TO points")
+        except self.store.errors:
+            conn.execute("ROLLBACK TO SAVEPOINT points")
         else:
             self._unsaved_points.clear()
         conn.execute("RELEASE points")
@@ -201,10 +207,11 @@ class Project(ProjectActions):
     def on_screens(self) -> dict[str, int]:
         """The row each annotator is being shown now (their first live lease)."""
         with self._lock:
-            try:
-                return leases.on_screens(self.store.conn, time.time())
-            except sqlite3.Error as exc:
-                raise translate(exc, self.store.path) from exc
+            with self.store.reading() as conn:
+                try:
+                    return leases.on_screens(conn, time.time())
+                except self.store.errors as exc:
+                    raise self.store.translate(exc) from exc
 
     def conflicts(self) -> dict[int, list[Event]]:
         """Per row, the labels that were saved but do not train the model (see eventlog)."""
@@ -234,7 +241,7 @@ class Project(ProjectActions):
 
     # -------------------------------------------------------------------- writing
     @contextlib.contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
+    def _writing(self) -> Iterator[Connection]:
         """Every write: take the lock, open the write, apply what others wrote first.
 
         Yields the connection inside the write transaction; the events written there

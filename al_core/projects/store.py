@@ -14,6 +14,7 @@ import os
 import re
 import sqlite3
 from pathlib import Path
+from typing import Any, Protocol
 
 from al_core.errors import DamagedProjectError, ProjectError, ProjectNotFoundError, StorageError
 
@@ -25,6 +26,39 @@ older one is brought up to date when it is opened (see ``_upgrade``).
 3: ``points``, the learning-curve point each event made, so opening a project refits once.
 4: ``adjudicate`` events (a reviewer's final label for a row).
 """
+
+
+class Connection(Protocol):
+    """What the project code needs of a connection: sqlite3's, or ``pgstore``'s wrapper."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, parameters: Any, /) -> Any: ...
+
+
+class ProjectStore(Protocol):
+    """A project's storage: ``Store`` (a SQLite file) or ``pgstore.PgStore``."""
+
+    errors: type[Exception] | tuple[type[Exception], ...]
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def key(self) -> str: ...
+
+    def translate(self, exc: Exception) -> ProjectError: ...
+
+    def write(self) -> contextlib.AbstractContextManager[Connection]: ...
+
+    def reading(self) -> contextlib.AbstractContextManager[Connection]: ...
+
+    def read(self, sql: str, params: Any = ()) -> list[tuple]: ...
+
+    def meta(self) -> dict[str, str]: ...
+
+    def close(self) -> None: ...
+
 
 APPLICATION_ID = 0x414C4C42  # "ALLB": marks a SQLite file as one of our projects
 
@@ -155,7 +189,13 @@ def translate(exc: sqlite3.Error, path: Path) -> ProjectError:
 
 
 class Store:
-    """An open project file.
+    """An open project file (the embedded store; ``pgstore`` is the team server's).
+
+    Both stores offer the same few things to the code above them: ``write()`` (a
+    serialized write transaction, durable on exit), ``reading()`` (a connection to read
+    from), ``read``, ``meta``, ``close``, ``name``, ``key`` (unique per project, for
+    caches), and ``errors`` / ``translate`` (the driver's errors and their typed,
+    actionable form). Connections take ``?`` parameters in both.
 
     Parameters
     ----------
@@ -163,6 +203,8 @@ class Store:
     create : bool
         Create the file and its tables (the caller checked it does not exist yet).
     """
+
+    errors: type[Exception] | tuple[type[Exception], ...] = sqlite3.Error
 
     def __init__(self, path: Path, create: bool = False) -> None:
         self.path = path
@@ -260,6 +302,26 @@ class Store:
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
             raise translate(exc, self.path) from exc
+
+    @property
+    def name(self) -> str:
+        """The project's name."""
+        return self.path.name[: -len(SUFFIX)]
+
+    @property
+    def key(self) -> str:
+        """Unique per project and per file: a file deleted and made anew is another key."""
+        return f"{self.path}#{self._inode}"
+
+    def translate(self, exc: Exception) -> ProjectError:
+        return (
+            translate(exc, self.path) if isinstance(exc, sqlite3.Error) else ProjectError(str(exc))
+        )
+
+    @contextlib.contextmanager
+    def reading(self):
+        """A connection to read from (the caller holds the project's lock)."""
+        yield self.conn
 
     def read(self, sql: str, params=()) -> list[tuple]:
         try:

@@ -11,6 +11,7 @@ from al_core.projects.export import history_frame, labels_frame, skipped_frame, 
 from al_core.projects.oracle import ORACLE
 from al_core.review.agreement import MIN_SHARED
 from al_core.review.queue import project_agreement
+from al_ui.auth import admins_only
 from al_ui.messages import md, show_error
 from al_ui.sidebar import sidebar_panel
 from al_ui.state import annotator, project_or_message
@@ -83,6 +84,8 @@ def page() -> None:
     if project is None:
         return
     sidebar_panel(project)
+    if not admins_only("see and download every label"):
+        return
     if "data_error" in st.session_state:
         show_error(st.session_state.pop("data_error"))
     st.title("Labeled data")

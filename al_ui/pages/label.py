@@ -13,6 +13,7 @@ from al_core import DONE, TEST, ALError, ConfigError, StaleActionError
 from al_core.learning.intervals import within_noise
 from al_core.projects.oracle import ORACLE, oracle_labels
 from al_core.projects.project import Project
+from al_ui.auth import is_admin
 from al_ui.card import probability_bars, sample_view
 from al_ui.keys import shortcut_keys
 from al_ui.messages import STRATEGY_LABELS, md, show_error, why_chosen
@@ -105,7 +106,7 @@ def _end_state(project: Project) -> None:
         "Download the labels on the **Data** page, or raise the budget below to go on "
         "labeling this project. Undo still works if the last label was a mistake."
     )
-    if s.n_unlabeled:
+    if s.n_unlabeled and is_admin():
         c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
         c1.number_input(
             "New label budget",
@@ -205,7 +206,7 @@ def _buttons(project: Project, row: int) -> None:
 
 
 def _simulate_panel(project: Project) -> None:
-    if not project.dataset.fully_labeled or project.session.phase == TEST:
+    if not project.dataset.fully_labeled or project.session.phase == TEST or not is_admin():
         return
     with st.expander("Demo: let the simulated oracle label for you"):
         st.caption(

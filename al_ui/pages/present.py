@@ -22,7 +22,7 @@ from al_ui.state import annotator, project_or_message
 
 
 @st.cache_resource(show_spinner="Drawing the map of the pool…", max_entries=16)
-def _map(path: str, inode: int, _project: Project) -> PoolMap:
+def _map(key: str, _project: Project) -> PoolMap:
     # Once per project (file) and process: the picture never moves while labels come in.
     return pool_map(_project.dataset.X, _project.session.config.seed)
 
@@ -86,8 +86,7 @@ def _level_note(project: Project, band: Curve, acc: float) -> None:
 
 def _pool_map(project: Project) -> None:
     s, data = project.session, project.dataset
-    path = project.store.path
-    drawn = _map(str(path), path.stat().st_ino, project)
+    drawn = _map(project.store.key, project)
     proba = s.predict_proba(drawn.rows)
     has_model = not np.isnan(proba).any()
     labeled = (s.labels[drawn.rows] >= 0) & ~s.is_test[drawn.rows]

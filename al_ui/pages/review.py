@@ -14,6 +14,7 @@ from al_core import ALError, StaleActionError
 from al_core.projects.eventlog import label_of
 from al_core.projects.project import Project
 from al_core.review.queue import ReviewQueue, review_queue
+from al_ui.auth import admins_only
 from al_ui.card import probability_bars, sample_view
 from al_ui.keys import shortcut_keys
 from al_ui.messages import md, show_error
@@ -77,7 +78,7 @@ def reviewing() -> None:
     st.markdown(f"##### Reviewing *{md(project.name)}* as {md(annotator())}")
     _flash()
     sidebar_panel(project)  # in the fragment: a decision can move the accuracy
-    queue = _queue(str(project.store.path), project.log.last_seq, TOP, project)
+    queue = _queue(project.store.key, project.log.last_seq, TOP, project)
     passed = st.session_state.get(PASSED, set())
     todo = [item for item in queue.items if item.row_id not in passed]
     n_conflicts = sum(item.reason == "conflict" for item in queue.items)
@@ -193,6 +194,8 @@ def _when(ts: str) -> str:
 
 
 def page() -> None:
+    if not admins_only("review labels and decide conflicts"):
+        return
     if not annotator():
         ask_name("Who is reviewing?", "Start reviewing")
         return

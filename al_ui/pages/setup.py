@@ -11,9 +11,10 @@ from al_core.data.tabular import frame_to_dataset, read_frame
 from al_core.data.textfile import read_source
 from al_core.errors import TooManyClassesError
 from al_core.learning.config import demo_config
+from al_core.projects.location import project_names
 from al_core.projects.project import Project
 from al_core.projects.sources import DataSource
-from al_core.projects.store import project_names
+from al_ui.auth import admins_only
 from al_ui.messages import STRATEGY_LABELS, md, show_error
 from al_ui.sidebar import sidebar_panel
 from al_ui.state import DEFAULT_PROJECT, PROJECT_KEY, folder_label, project_or_message, set_project
@@ -270,6 +271,8 @@ def page() -> None:
     _open_section()
     st.divider()
     st.subheader("Create a project")
+    if not admins_only("create projects or change their settings"):
+        return
     tab_builtin, tab_upload = st.tabs(["Built-in dataset", "Upload a file"])
     with tab_builtin:
         _builtin_section()

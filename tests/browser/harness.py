@@ -45,14 +45,22 @@ class Server:
         port: int | None = None,
         log: Path | None = None,
         script: Path = ROOT / "app.py",
+        env: dict[str, str] | None = None,
+        args: list[str] | None = None,
     ):
         self.projects, self.port, self.script = Path(projects), port or free_port(), script
+        self.env, self.args = env or {}, args or []
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log or self.projects / f"server-{self.port}.log"
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> Server:
-        env = {**os.environ, "AL_PROJECTS_DIR": str(self.projects), "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "AL_PROJECTS_DIR": str(self.projects),
+            "PYTHONUNBUFFERED": "1",
+            **self.env,
+        }
         cmd = [
             sys.executable,
             "-m",
@@ -69,6 +77,7 @@ class Server:
             "false",
             "--server.fileWatcherType",
             "none",
+            *self.args,
         ]
         self.projects.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(

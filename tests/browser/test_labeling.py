@@ -171,3 +171,25 @@ def test_two_server_processes_on_one_folder_share_a_project_safely(server, new_p
     project = Project.open("tutorial", folder=server.projects)
     assert sorted((e.annotator, e.row_id) for e in project.events) == sorted(given)
     assert not project.conflicts()
+
+
+def test_two_servers_over_one_postgresql_share_a_project(tmp_path, postgres_server, new_page):
+    """Two app servers (two ports, one database): no sample on two screens, no label lost."""
+    url = postgres_server.new_database()
+    env = {"AL_DATABASE_URL": url}
+    one = Server(tmp_path / "one", env=env).start()
+    two = Server(tmp_path / "two", env=env).start()
+    try:
+        pages = {"Ann": new_page(one.url), "Bob": new_page(two.url)}
+        given = label_in_turns(pages, rounds=3)
+        one.kill()  # a crash of one server loses nothing acknowledged
+        project = Project.open("tutorial", url=url)
+        events = [(e.annotator, e.row_id) for e in project.events if e.kind == "label"]
+        assert sorted(events) == sorted(given)
+        assert all(project.session.labels[row] == TRUTH[row] for _, row in given)
+        project.close()
+        row = sample_id(pages["Bob"])  # the other server goes on
+        label(pages["Bob"], row, "key")
+    finally:
+        one.stop()
+        two.stop()
