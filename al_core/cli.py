@@ -1,4 +1,4 @@
-"""Command line: ``python -m al_core simulate|compare|export|review|suspects|migrate ...``.
+"""Command line: ``python -m al_core simulate|compare|export|review|agreement|suspects|migrate ...``.
 
 Every failure the engine reports on purpose ends in one line on stderr and exit
 status 2; tracebacks are for bugs only.
@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("project", help="project name (a file NAME.alproj in the projects folder)")
     rev.add_argument("--top", type=int, default=10, help="likely mistakes to list (default 10)")
     rev.add_argument("--json", action="store_true", help="print one JSON object")
+    agr = sub.add_parser("agreement", help="agreement between a project's annotators")
+    agr.add_argument("project", help="project name (a file NAME.alproj in the projects folder)")
+    agr.add_argument("--json", action="store_true", help="print one JSON object")
     sus = sub.add_parser("suspects", help="rank a labeled file's rows by how likely wrong")
     sus.add_argument("--dataset", required=True, help=f"{', '.join(BUILTINS)} or a file path")
     sus.add_argument("--label-column", help="label column of a CSV/Parquet file")
@@ -234,6 +237,45 @@ def run_review(args, out) -> None:
         )
 
 
+def run_agreement(args, out) -> None:
+    from al_core.projects.project import Project
+    from al_core.review.queue import project_agreement
+
+    project = Project.open(args.project)
+    try:
+        report = project_agreement(project)
+    finally:
+        project.close()
+    if args.json:
+        json.dump(report.as_dict(), out)
+        out.write("\n")
+        return
+
+    def interval(p) -> str:
+        return "" if p.low is None else f"  95 % interval {p.low:.2f} to {p.high:.2f}"
+
+    o = report.overall
+    if o is None:
+        out.write("no row has labels from two people yet (set the project's overlap)\n")
+    else:
+        out.write(
+            f"Krippendorff's alpha {_fmt(o.value)}{interval(o)} over {o.n_shared} rows "
+            f"labeled by two or more; same label on {o.percent:.0%}\n"
+        )
+    for p in report.pairs:
+        out.write(
+            f"{p.first} / {p.second}: Cohen's kappa {_fmt(p.value)}{interval(p)}, "
+            f"{p.n_shared} shared rows, same label on {p.percent:.0%}\n"
+        )
+    for a in report.annotators:
+        pace = "-" if a.median_seconds is None else f"{a.median_seconds:.1f} s"
+        agrees = "-" if a.agrees_with_decision is None else f"{a.agrees_with_decision:.0%}"
+        out.write(
+            f"{a.annotator}: {a.labels} labels, median {pace} per label, agrees with "
+            f"{agrees} of {a.n_decided} decisions\n"
+        )
+
+
 def run_suspects(args, out) -> None:
     from al_core.learning.models import make_model
     from al_core.review.suspects import check_cross_validation, find_suspects
@@ -321,6 +363,7 @@ def main(argv: list[str] | None = None, out=None) -> int:
             "export": run_export,
             "review": run_review,
             "suspects": run_suspects,
+            "agreement": run_agreement,
             "migrate": run_migrate,
         }
         commands[args.command](args, out)

@@ -328,3 +328,22 @@ def test_suspects_cli_says_what_is_missing(tmp_path, capsys, content, args, mess
     path.write_text(content)
     assert main(["suspects", "--dataset", str(path), *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_agreement_cli_reports_pairs_overall_and_people(tmp_path, monkeypatch):
+    monkeypatch.setenv("AL_PROJECTS_DIR", str(tmp_path))
+    p = _project(tmp_path, overlap=1.0, name="team")
+    for wrong in (False, True, False, False):
+        _label_next(p, "ann")
+        _label_next(p, "bob", wrong=wrong)
+    p.close()
+    out = io.StringIO()
+    assert main(["agreement", "team", "--json"], out=out) == 0
+    report = json.loads(out.getvalue())
+    (pair,) = report["pairs"]
+    assert (pair["first"], pair["second"], pair["n_shared"]) == ("ann", "bob", 4)
+    assert pair["percent"] == 0.75 and report["overall"]["n_shared"] == 4
+    assert {a["annotator"] for a in report["annotators"]} == {"ann", "bob"}
+    text = io.StringIO()
+    assert main(["agreement", "team"], out=text) == 0
+    assert "ann / bob: Cohen's kappa" in text.getvalue()
