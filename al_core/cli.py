@@ -1,4 +1,4 @@
-"""Command line: ``python -m al_core simulate|compare|export|review|agreement|suspects|migrate ...``.
+"""Command line: ``python -m al_core simulate|compare|export|predict|review|agreement|suspects|migrate ...``.
 
 Every failure the engine reports on purpose ends in one line on stderr and exit
 status 2; tracebacks are for bugs only.
@@ -103,6 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
         dest="source",
         help="where it is now: a URL or a folder (default: AL_DATABASE_URL, else the "
         "projects folder AL_PROJECTS_DIR)",
+    )
+    pre = sub.add_parser("predict", help="the model's class for every row (or a new file)")
+    pre.add_argument("project", help="project name")
+    pre.add_argument("--format", choices=["csv", "json", "parquet"], default="csv")
+    pre.add_argument("--data", help="a new CSV/Parquet file with the project file's columns")
+    pre.add_argument("--out", help="output folder (default: current folder)")
+    pre.add_argument(
+        "--model", action="store_true", help="also write the trained pipeline (.skops)"
     )
     exp = sub.add_parser("export", help="write a project's labels and history")
     exp.add_argument("project", help="project name (a file NAME.alproj in the projects folder)")
@@ -341,6 +349,26 @@ def run_migrate(args, out) -> None:
     )
 
 
+def run_predict(args, out) -> None:
+    from al_core.projects.export import to_bytes
+    from al_core.projects.predict import predictions_frame, save_model
+    from al_core.projects.project import Project
+
+    folder = Path(args.out or ".")
+    folder.mkdir(parents=True, exist_ok=True)
+    project = Project.open(args.project)
+    try:
+        frame = predictions_frame(project, args.data)
+        stem = project.name + ("-new" if args.data else "")
+        path = folder / f"{stem}-predictions.{args.format}"
+        path.write_bytes(to_bytes(frame, args.format))
+        out.write(f"{path}\n")
+        if args.model:
+            out.write(f"{save_model(project, folder / f'{project.name}-model.skops')}\n")
+    finally:
+        project.close()
+
+
 def run_export(args, out) -> None:
     from al_core.projects.export import export_project
 
@@ -365,6 +393,7 @@ def main(argv: list[str] | None = None, out=None) -> int:
             "suspects": run_suspects,
             "agreement": run_agreement,
             "migrate": run_migrate,
+            "predict": run_predict,
         }
         commands[args.command](args, out)
     except (UsageError, ALError) as exc:

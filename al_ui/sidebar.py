@@ -47,8 +47,11 @@ def _baseline_ready(project: Project) -> bool | str:
     job = jobs.get(key)
     if job is None:
         job = jobs[key] = {"error": None}
+        # Not a daemon: a daemon thread still inside NumPy/scikit-learn while the
+        # interpreter shuts down aborts the process ("terminate called without an active
+        # exception", exit 134, seen in the tests); exit waits the few seconds instead.
         job["thread"] = threading.Thread(
-            target=_compute_band, args=(project, job), daemon=True, name=f"band {key}"
+            target=_compute_band, args=(project, job), daemon=False, name=f"band {key}"
         )
         job["thread"].start()
     return job["error"] or False

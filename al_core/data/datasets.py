@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,6 +74,9 @@ class Dataset:
     categorical_columns: tuple[str, ...] = ()
     id_column: str | None = None
     label_column: str | None = None
+    transformer: Any = field(default=None, compare=False, repr=False)
+    """The fitted ``ColumnTransformer`` that made ``X`` from a file's columns (None for
+    the built-ins, whose columns are the features)."""
 
     @property
     def context_columns(self) -> tuple[str, ...]:

@@ -178,13 +178,7 @@ def _classify_column(col: pd.Series) -> tuple[str, pd.Series | None, str]:
                 f"feature; at most {MAX_CATEGORIES} categories are encoded"
             ),
         )
-    return (
-        "category",
-        col.where(filled, None)
-        .astype("object")
-        .map(lambda v: None if v is None else str(v).strip()),
-        "",
-    )
+    return "category", _as_categories(col), ""
 
 
 def _numeric(values: pd.Series, notes: list[str]):
@@ -348,6 +342,61 @@ def frame_to_dataset(
         categorical_columns=tuple(str(c) for c in categorical),
         id_column=id_column(frame, exclude=label_column),
         label_column=label_column,
+        transformer=transformer,
+    )
+
+
+def features_of_new_rows(dataset: Dataset, frame: pd.DataFrame, name: str = "file") -> np.ndarray:
+    """The features of new rows, encoded exactly as ``dataset``'s were (for predictions).
+
+    Raises
+    ------
+    DatasetError
+        If a feature column is missing, or a column is one the original file did not have.
+    """
+    if dataset.transformer is None:
+        raise DatasetError(
+            f"new rows can be predicted for a project made from a CSV or Parquet file; "
+            f"{dataset.name!r} is a built-in dataset, whose features have no file columns"
+        )
+    features = list(dataset.feature_columns)
+    known = set(features) | set(dataset.raw.columns if dataset.raw is not None else [])
+    missing = [c for c in features if c not in frame.columns]
+    if missing:
+        raise DatasetError(
+            f"{name} lacks the feature column(s) {', '.join(map(repr, missing))} that the "
+            "model was trained on; give it the same columns as the project's file"
+        )
+    extra = [str(c) for c in frame.columns if c not in known]
+    if extra:
+        raise DatasetError(
+            f"{name} has column(s) the project's file did not have: "
+            f"{', '.join(map(repr, extra))}; remove them or check that this is the right file"
+        )
+    cleaned = {
+        c: _as_categories(frame[c]) if c in dataset.categorical_columns else _as_numbers(frame[c])
+        for c in features
+    }
+    X = dataset.transformer.transform(pd.DataFrame(cleaned))
+    return np.ascontiguousarray(X, dtype=dataset.X.dtype)
+
+
+def _as_numbers(col: pd.Series) -> pd.Series:
+    """A column as numbers, as the loader cleans a numeric feature (bad cells: missing)."""
+    if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+        values = col.astype("float64")
+    else:
+        values = pd.to_numeric(col.astype(str).str.strip(), errors="coerce").astype("float64")
+    return values.mask(np.isinf(values) | (values.abs() > MAX_MAGNITUDE))
+
+
+def _as_categories(col: pd.Series) -> pd.Series:
+    """A column as category strings, as the loader cleans a categorical feature."""
+    filled = col.notna()
+    return (
+        col.where(filled, None)
+        .astype("object")
+        .map(lambda v: None if v is None else str(v).strip())
     )
 
 

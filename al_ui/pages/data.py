@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -9,6 +12,7 @@ from al_core import ALError
 from al_core.projects.eventlog import DATASET_ANNOTATOR
 from al_core.projects.export import history_frame, labels_frame, skipped_frame, to_bytes
 from al_core.projects.oracle import ORACLE
+from al_core.projects.predict import predictions_frame, save_model
 from al_core.review.agreement import MIN_SHARED
 from al_core.review.queue import project_agreement
 from al_ui.auth import admins_only
@@ -79,6 +83,42 @@ def _agreement(project) -> None:
         st.dataframe(people, hide_index=True, key="agreement_people")
 
 
+def _predictions_and_model(project) -> None:
+    """Made only when clicked: a large pool takes a moment to predict."""
+    if project.session.model is None:
+        st.caption("Predictions and the model: once a model is trained (two classes labeled).")
+        return
+
+    def predictions() -> bytes:
+        return to_bytes(predictions_frame(project), "csv")
+
+    def model() -> bytes:
+        with tempfile.TemporaryDirectory() as folder:
+            return save_model(project, Path(folder) / "model.skops").read_bytes()
+
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        "Predictions for every row (CSV)",
+        predictions,
+        f"{project.name}-predictions.csv",
+        "text/csv",
+        key="dl_predictions",
+        on_click="ignore",
+        help="Every row: its label if any and who gave it, the model's class, its "
+        "probabilities and its uncertainty.",
+    )
+    c2.download_button(
+        "Trained model (skops)",
+        model,
+        f"{project.name}-model.skops",
+        "application/octet-stream",
+        key="dl_model",
+        on_click="ignore",
+        help="The column encoding and the classifier as one pipeline; load it with "
+        "skops.io.load (see the README).",
+    )
+
+
 def page() -> None:
     project = project_or_message()
     if project is None:
@@ -146,6 +186,7 @@ def page() -> None:
 
     st.subheader("Downloads")
     history = history_frame(project)
+    _predictions_and_model(project)
     columns = iter(st.columns(4))
     for fmt, mime in (("csv", "text/csv"), ("json", "application/json")):
         for what, frame in (("labels", labels), ("history", history)):
