@@ -32,3 +32,32 @@ def test_random_baseline_keeps_the_projects_split_and_varies_picks(tutorial):
     assert curve.accuracy.shape == (4, 6)
     assert np.all(curve.accuracy[:, 0] == 0.88)  # same starting set for every seed
     assert curve.sd[1:].max() > 0
+
+
+def test_runs_on_several_processes_give_the_same_comparison_and_progress(iris):
+    config = SessionConfig(initial_fraction=0.05)
+    seen = []
+    one = compare(iris, ["margin"], seeds=3, budget=8, config=config, n_jobs=1)
+    two = compare(
+        iris,
+        ["margin"],
+        seeds=3,
+        budget=8,
+        config=config,
+        n_jobs=2,
+        on_progress=lambda done, total: seen.append((done, total)),
+    )
+    for name in ("margin", "random"):
+        assert np.array_equal(one.curves[name].accuracy, two.curves[name].accuracy, equal_nan=True)
+        assert one.curves[name].stops == two.curves[name].stops
+    assert one.full_accuracy == two.full_accuracy
+    assert [d for d, _ in seen] == list(range(1, 10)) and {t for _, t in seen} == {9}
+
+
+def test_the_random_band_is_the_same_on_several_processes(tutorial):
+    config = SessionConfig()
+    one = random_baseline(tutorial, config, queries=5, seeds=3, n_jobs=1)
+    two = random_baseline(tutorial, config, queries=5, seeds=3, n_jobs=2)
+    assert np.array_equal(one.accuracy, two.accuracy) and np.array_equal(
+        one.n_labeled, two.n_labeled
+    )

@@ -7,10 +7,12 @@ labels each strategy needs to reach 98% of a model trained on the whole pool.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
+from joblib import Parallel, delayed
 
 from al_core.data.datasets import Dataset
 from al_core.errors import ConfigError
@@ -19,6 +21,7 @@ from al_core.learning.models import fit_model, make_model
 from al_core.learning.session import LabelingSession
 from al_core.learning.strategies import check_strategy
 from al_core.simulation.simulate import require_oracle, simulate
+from al_core.threads import pin_threads
 
 TARGET_SHARE = 0.98
 """Share of the full-pool accuracy that counts as "as good as labeling everything"."""
@@ -160,6 +163,48 @@ def full_pool_accuracy(dataset: Dataset, config: SessionConfig) -> float:
     return float(np.mean(model.predict(dataset.X[test]) == y[test]))
 
 
+def _run(dataset: Dataset, config: SessionConfig, full: bool) -> tuple:
+    """One unit of a comparison: a full-pool fit, or one simulated run."""
+    if full:
+        return (full_pool_accuracy(dataset, config),)
+    result = simulate(dataset, config)
+    return [np.nan if a is None else a for a in result.accuracy], result.stop_at, result.n_labeled
+
+
+def run_all(
+    dataset: Dataset,
+    configs: list[tuple[SessionConfig, bool]],
+    n_jobs: int | None,
+    on_done: Callable[[int], None] | None = None,
+) -> list[tuple]:
+    """``_run`` for each ``(config, full)``, on ``n_jobs`` processes; results in order.
+
+    Every run is seeded by its own config, so the results do not depend on how many
+    processes ran them, nor in which order they finished.
+    """
+    n_jobs = (os.cpu_count() or 1) if n_jobs is None else n_jobs
+    results: list[tuple | None] = [None] * len(configs)
+    if n_jobs == 1 or len(configs) == 1:
+        for i, (config, full) in enumerate(configs):
+            results[i] = _run(dataset, config, full)
+            if on_done is not None:
+                on_done(i + 1)
+    else:
+        tasks = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+            delayed(_indexed)(i, dataset, config, full) for i, (config, full) in enumerate(configs)
+        )
+        for done, (i, result) in enumerate(tasks, start=1):
+            results[i] = result
+            if on_done is not None:
+                on_done(done)
+    return [r for r in results if r is not None]
+
+
+def _indexed(i: int, dataset: Dataset, config: SessionConfig, full: bool) -> tuple[int, tuple]:
+    pin_threads(1)  # in a worker process: the runs, not BLAS, share the cores
+    return i, _run(dataset, config, full)
+
+
 def compare(
     dataset: Dataset,
     strategies: list[str],
@@ -167,6 +212,7 @@ def compare(
     budget: int = 100,
     config: SessionConfig | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    n_jobs: int | None = None,
 ) -> Comparison:
     """Simulate each strategy for each seed and summarize the learning curves.
 
@@ -185,6 +231,9 @@ def compare(
         Model, fractions and base seed.
     on_progress : callable, optional
         Called as ``on_progress(runs_done, runs_total)``.
+    n_jobs : int, optional
+        Processes to run the seeds and strategies on (default: every core); the
+        result is the same for any number.
     """
     require_oracle(dataset)
     config = config or SessionConfig()
@@ -194,24 +243,24 @@ def compare(
     if "random" not in names:
         names.append("random")
     seed_list = [config.seed + i for i in range(seeds)]
-    total = len(seed_list) * (len(names) + 1)
-    done = 0
+    configs: list[tuple[SessionConfig, bool]] = []
+    for seed in seed_list:
+        run_config = replace(config, seed=seed, budget=budget)
+        configs.append((run_config, True))
+        configs += [(replace(run_config, strategy=name), False) for name in names]
+    total = len(configs)
+    progress = None if on_progress is None else (lambda done: on_progress(done, total))
+    results = iter(run_all(dataset, configs, n_jobs, progress))
     runs: dict[str, list[list[float]]] = {n: [] for n in names}
     stops: dict[str, list[int | None]] = {n: [] for n in names}
     n_labeled: list[int] = []
     full: list[float] = []
-    for seed in seed_list:
-        run_config = replace(config, seed=seed, budget=budget)
-        full.append(full_pool_accuracy(dataset, run_config))
-        done += 1
+    for _seed in seed_list:
+        full.append(next(results)[0])
         for name in names:
-            result = simulate(dataset, replace(run_config, strategy=name))
-            runs[name].append([np.nan if a is None else a for a in result.accuracy])
-            stops[name].append(result.stop_at)
-            n_labeled = result.n_labeled
-            done += 1
-            if on_progress is not None:
-                on_progress(done, total)
+            accuracy, stop_at, n_labeled = next(results)
+            runs[name].append(accuracy)
+            stops[name].append(stop_at)
     curves = {
         n: Curve(n, np.asarray(n_labeled), np.asarray(runs[n], dtype=float), tuple(stops[n]))
         for n in names
@@ -229,20 +278,26 @@ def compare(
 
 
 def random_baseline(
-    dataset: Dataset, config: SessionConfig, queries: int, seeds: int = 10
+    dataset: Dataset,
+    config: SessionConfig,
+    queries: int,
+    seeds: int = 10,
+    n_jobs: int | None = None,
 ) -> Curve:
     """Random sampling from the same split and starting set as ``config``, over seeds.
 
     Only the random picks change from seed to seed (``query_seed``), so the band shows
-    what labeling at random would have given this very project.
+    what labeling at random would have given this very project. ``n_jobs``: processes
+    (default: every core); the band is the same for any number.
     """
     require_oracle(dataset)
-    rows, n_labeled = [], []
-    for i in range(seeds):
-        run = replace(config, strategy="random", budget=queries, query_seed=config.seed + 1 + i)
-        result = simulate(dataset, run)
-        rows.append([np.nan if a is None else a for a in result.accuracy])
-        n_labeled = result.n_labeled
+    configs = [
+        (replace(config, strategy="random", budget=queries, query_seed=config.seed + 1 + i), False)
+        for i in range(seeds)
+    ]
+    results = run_all(dataset, configs, n_jobs)
+    rows = [accuracy for accuracy, _stop, _n in results]
+    n_labeled = results[-1][2] if results else []
     return Curve("random", np.asarray(n_labeled), np.asarray(rows, dtype=float))
 
 
