@@ -506,3 +506,20 @@ def test_data_page_shows_agreement_of_the_overlap_pairs(app, tmp_path):
     assert "Krippendorff's alpha" in texts(at) and "over 3 rows" in texts(at)
     pairs = next(d.value for d in at.dataframe if "shared rows" in d.value.columns)
     assert pairs["shared rows"].tolist() == [3] and pairs["same label"].tolist() == ["67%"]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://x@y/z", "must be a PostgreSQL URL"),
+        ("postgresql://al:secret@127.0.0.1:1/none", "project database is not answering"),
+    ],
+)
+def test_a_bad_database_url_is_a_message_on_the_page(tmp_path, monkeypatch, url, message):
+    monkeypatch.setenv("AL_PROJECTS_DIR", str(tmp_path))
+    monkeypatch.setenv("AL_DATABASE_URL", url)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    shown = texts(at)
+    assert message in shown and "secret" not in shown
