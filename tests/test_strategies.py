@@ -114,3 +114,23 @@ def test_chunked_session_selects_what_the_strategy_selects_on_predict_proba(
     q = session.query()
     assert np.array_equal(q.ids, pool[idx])
     np.testing.assert_allclose(q.scores, scores, rtol=1e-12)
+
+
+@pytest.mark.parametrize("strategy", ["least_confidence", "margin"])
+@pytest.mark.parametrize("seed", range(6))
+def test_multiclass_scores_from_exponentials_equal_the_probabilities_bit_for_bit(strategy, seed):
+    """The fast multiclass path ranks exactly as the scores of ``predict_proba`` do."""
+    from al_core.learning.scoring import rank_pool
+    from al_core.learning.strategies import SCORERS
+
+    rng = np.random.default_rng(seed)
+    k, n, chunk = int(rng.integers(3, 11)), 1_500, 256
+    X = np.round(rng.normal(size=(n, 8)) * 3, 1)  # coarse values: many exact ties
+    X[: n // 4] = X[0]  # and many identical rows
+    model = LogisticRegression(max_iter=300).fit(X, np.arange(n) % k)
+    rank, exact = rank_pool(model, X, strategy, np.array([], dtype=np.int64), chunk, rng)
+    expected = np.concatenate(
+        [SCORERS[strategy](predict_proba_fast(model, X[i : i + chunk])) for i in range(0, n, chunk)]
+    )
+    assert exact and np.array_equal(rank, expected)
+    assert np.unique(rank).size < n  # the case has ties, and they stayed ties

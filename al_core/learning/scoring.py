@@ -65,6 +65,13 @@ def rank_pool(
             np.abs(d, out=d)
             np.negative(d, out=rank[start : start + chunk_rows], casting="unsafe")
         exact = False
+    elif is_plain_logistic(model) and strategy in _FROM_EXPONENTIALS:
+        rank = np.empty(n)
+        for start in range(0, n, chunk_rows):
+            rank[start : start + chunk_rows] = _FROM_EXPONENTIALS[strategy](
+                *_exponentials(model, X[start : start + chunk_rows])
+            )
+        exact = True
     else:
         rank = np.empty(n)
         for start in range(0, n, chunk_rows):
@@ -74,6 +81,34 @@ def rank_pool(
         exact = True
     rank[blocked] = -np.inf
     return rank, exact
+
+
+def _exponentials(model: ClassifierMixin, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``exp(d - max d)`` per row and its row sums, the steps of ``predict_proba_fast``.
+
+    The probabilities are these divided by the sums; least confidence and margin need only
+    the largest one or two of them, so the division of the whole matrix is skipped.
+    Each operation is the one scikit-learn's ``softmax`` does, in the same order, so the
+    scores come out bit for bit as from the probabilities (ties stay ties).
+    """
+    e = X @ model.coef_.T + model.intercept_
+    e -= e.max(axis=1).reshape(-1, 1)
+    np.exp(e, out=e)
+    return e, e.sum(axis=1).reshape(-1, 1)
+
+
+def _least_confidence_from(e: np.ndarray, sums: np.ndarray) -> np.ndarray:
+    # The largest exponential is exp(0) = 1 exactly, so the top probability is 1 / sum.
+    return 1.0 - (1.0 / sums[:, 0])
+
+
+def _margin_from(e: np.ndarray, sums: np.ndarray) -> np.ndarray:
+    second = -np.partition(-e, 1, axis=1)[:, 1]
+    return 1.0 - (1.0 / sums[:, 0] - second / sums[:, 0])
+
+
+_FROM_EXPONENTIALS = {"least_confidence": _least_confidence_from, "margin": _margin_from}
+"""Strategies scored from the exponentials alone, for multiclass plain LR."""
 
 
 def scores_of(model: ClassifierMixin, X: np.ndarray, ids: np.ndarray, strategy: str) -> np.ndarray:
