@@ -17,7 +17,7 @@ from playwright.sync_api import sync_playwright
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from al_core import load_builtin  # noqa: E402
+from al_core import SessionConfig, load_builtin  # noqa: E402
 from al_core.projects.project import Project  # noqa: E402
 from al_core.projects.sources import DataSource  # noqa: E402
 from tests.browser.harness import (  # noqa: E402
@@ -37,9 +37,23 @@ def shoot(page, name: str) -> None:
     print("wrote", HERE / name)
 
 
+def _team_project(folder: Path) -> None:
+    """Two annotators with 50 % overlap, who disagree now and then: a review queue."""
+    truth = load_builtin("tutorial").y
+    config = SessionConfig(overlap=0.5, budget=60)
+    team = Project.create("team", DataSource("builtin", "tutorial"), config, folder=folder)
+    rng = np.random.default_rng(1)
+    for _ in range(30):
+        for who in ("Ann", "Bob"):
+            row = int(team.next_for(who).ids[0])
+            team.label(who, row, int(truth[row]) ^ int(rng.random() < 0.15), on_screen=True)
+    team.close()
+
+
 def main() -> None:
     folder = Path(tempfile.mkdtemp()) / "projects"
     Project.create("digits", DataSource("builtin", "digits"), folder=folder).close()
+    _team_project(folder)
     server = Server(folder).start()
     truth = load_builtin("tutorial").y
     digits = load_builtin("digits").y
@@ -103,6 +117,10 @@ def main() -> None:
             page.get_by_role("button", name="Run comparison").click()
             page.get_by_text("98% of full-pool accuracy").first.wait_for(timeout=300_000)
             shoot(page, "compare.png")
+
+            page.goto(f"{server.url}/review?project=team&annotator=Rev")
+            sample_id(page)
+            shoot(page, "review.png")
 
             page.goto(f"{server.url}/present?project=tutorial&annotator=Ada")
             page.get_by_text("A map of the pool").wait_for()

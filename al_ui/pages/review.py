@@ -172,19 +172,22 @@ def _card(project: Project, item) -> None:
 
 
 def _labels_given(project: Project, item) -> None:
+    """Every label the row was given, who gave it and when, and the decision in force."""
     names = project.dataset.class_names
     rows = [
-        {"who": e.annotator, "label": names[label_of(e)], "when": e.ts, "what": "label"}
+        {"who": e.annotator, "label": names[label_of(e)], "when (UTC)": _when(e.ts)}
         for e in item.labels
     ]
     if not rows:
-        rows.append(
-            {"who": "(the data)", "label": names[item.current], "when": "", "what": "label"}
-        )
+        rows.append({"who": "(the data)", "label": names[item.current], "when (UTC)": ""})
     if item.decision is not None:
         d = item.decision
         rows.append(
-            {"who": d.annotator, "label": names[label_of(d)], "when": d.ts, "what": "decision"}
+            {
+                "who": f"{d.annotator} (decided)",
+                "label": names[label_of(d)],
+                "when (UTC)": _when(d.ts),
+            }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"review_given_{item.row_id}")
 
