@@ -74,9 +74,15 @@ def _remembered(key: str) -> str | None:
 def current_project() -> Project:
     """The project this browser tab works on (the tutorial project by default)."""
     name = _remembered(PROJECT_KEY) or DEFAULT_PROJECT
-    if name == DEFAULT_PROJECT:
+    try:
+        return open_project(name)
+    except ProjectNotFoundError:
+        # Created on first use only: every redraw opens the project, and asking whether
+        # it exists first would be a database query each time on a team server.
+        if name != DEFAULT_PROJECT:
+            raise
         ensure_default_project()
-    return open_project(name)
+        return open_project(name)
 
 
 def project_or_message() -> Project | None:

@@ -450,22 +450,31 @@ def test_a_file_without_labels_does_not_get_a_feature_guessed_as_its_labels(app)
     assert app.selectbox(key="upload_label_customers.csv").value.startswith("(no label column")
 
 
-def test_review_page_settles_a_conflict_by_key_and_undo_takes_it_back(app, tmp_path):
+def _team(folder):
+    """A tutorial project where every labeled row also goes to a second person."""
     from al_core import SessionConfig
     from al_core.projects.sources import DataSource
 
-    project = Project.create(
-        "team", DataSource("builtin", "tutorial"), SessionConfig(overlap=1.0), folder=tmp_path
-    )
+    source = DataSource("builtin", "tutorial")
+    return Project.create("team", source, SessionConfig(overlap=1.0), folder=folder)
+
+
+def _as_reviewer(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["project"] = "team"
+    at.query_params["annotator"] = "Rev"
+    at.switch_page(page).run()
+    return at
+
+
+def test_review_page_settles_a_conflict_by_key_and_undo_takes_it_back(app, tmp_path):
+    project = _team(tmp_path)
     row = int(project.next_for("ann").ids[0])
     project.label("ann", row, int(TRUTH[row]), on_screen=True)
     assert int(project.next_for("bob").ids[0]) == row
     project.label("bob", row, 1 - int(TRUTH[row]), on_screen=True)
     project.close()
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["project"] = "team"
-    at.query_params["annotator"] = "Rev"
-    at.switch_page("al_ui/pages/review.py").run()
+    at = _as_reviewer("al_ui/pages/review.py")
     assert not at.exception
     assert at.button(key=f"review_sample_{row}") is not None  # the conflict comes first
     assert "two people gave different labels" in texts(at)
@@ -487,21 +496,13 @@ def test_review_page_settles_a_conflict_by_key_and_undo_takes_it_back(app, tmp_p
 
 
 def test_data_page_shows_agreement_of_the_overlap_pairs(app, tmp_path):
-    from al_core import SessionConfig
-    from al_core.projects.sources import DataSource
-
-    project = Project.create(
-        "team", DataSource("builtin", "tutorial"), SessionConfig(overlap=1.0), folder=tmp_path
-    )
+    project = _team(tmp_path)
     for wrong in (False, True, False):
         row = int(project.next_for("ann").ids[0])
         project.label("ann", row, int(TRUTH[row]), on_screen=True)
         project.label("bob", row, int(TRUTH[row]) ^ wrong, on_screen=False)
     project.close()
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["project"] = "team"
-    at.query_params["annotator"] = "Rev"
-    at.switch_page("al_ui/pages/data.py").run()
+    at = _as_reviewer("al_ui/pages/data.py")
     assert not at.exception
     assert "Krippendorff's alpha" in texts(at) and "over 3 rows" in texts(at)
     pairs = next(d.value for d in at.dataframe if "shared rows" in d.value.columns)

@@ -52,7 +52,8 @@ class ProjectActions:
             until = now + self.lease_seconds
             held = leases.live(conn, now)
             s = self.session
-            second = set(self.log.awaiting_second(annotator))
+            awaiting = self.log.awaiting_second(annotator)
+            second = set(awaiting)
             mine = [
                 lease
                 for lease in held
@@ -70,7 +71,7 @@ class ProjectActions:
             taken = {lease.row_id for lease in held if lease.annotator != annotator}
             # A second, blind label first: overlap rows are few, and a row that waits for
             # one is never in the way of the queue (it is labeled already).
-            for row in self.log.awaiting_second(annotator):
+            for row in awaiting:
                 if row not in taken:
                     leases.grant(conn, annotator, [row], [None], s.model_version, until)
                     return Query(
@@ -80,9 +81,7 @@ class ProjectActions:
                         s.config.strategy,
                         s.model_version,
                     )
-            query = s.query(
-                k, exclude=[lease.row_id for lease in held if lease.annotator != annotator]
-            )
+            query = s.query(k, exclude=taken)
             leases.grant(
                 conn,
                 annotator,
@@ -232,25 +231,29 @@ class ProjectActions:
                 # The row taken back is what the annotator sees next, so they can redo it,
                 # unless someone else is being shown it now: it comes back once that
                 # lease ends, and is never shown to two people at once.
-                now = time.time()
-                row = row_of(target)
                 if target.kind != "adjudicate":  # a review decision hands back no row
-                    leases.release_annotator(conn, annotator)
-                if target.kind != "adjudicate" and leases.holder(conn, row, now) is None:
-                    leases.grant(
-                        conn,
-                        annotator,
-                        [row],
-                        [target.score],
-                        target.model_version,
-                        now + self.lease_seconds,
-                        first_rank=-1,
-                    )
+                    self._hand_back(conn, annotator, target)
             made = self.session.points_made
             self.log.apply(event)
             self.session.rescore()
             self._keep_point(event, made)
             return target
+
+    def _hand_back(self, conn: Connection, annotator: str, target: Event) -> None:
+        """Lease an undone row to the annotator again, unless someone else holds it."""
+        now = time.time()
+        row = row_of(target)
+        leases.release_annotator(conn, annotator)
+        if leases.holder(conn, row, now) is None:
+            leases.grant(
+                conn,
+                annotator,
+                [row],
+                [target.score],
+                target.model_version,
+                now + self.lease_seconds,
+                first_rank=-1,
+            )
 
     def _mark(
         self, kind: EventKind, annotator: str, row_id: int | None, on_screen: bool = False
@@ -307,7 +310,7 @@ class ProjectActions:
         holder = leases.holder(conn, row_id, time.time())
         if holder == annotator:
             return
-        if holder is None and (self._open(row_id) or row_id in self.log.awaiting_second(annotator)):
+        if holder is None and (self._open(row_id) or self.log.awaits_second(row_id, annotator)):
             return
         why = "someone else is labeling it" if holder else "it was labeled or skipped already"
         raise StaleActionError(f"sample {row_id} is no longer on your screen: {why}")

@@ -257,6 +257,10 @@ class EventLog:
         to label blind, so that the two labels measure agreement."""
         return [row for row, first in self._awaiting.items() if first != annotator]
 
+    def awaits_second(self, row_id: int, annotator: str) -> bool:
+        """True if the row waits for ``annotator``'s blind second label."""
+        return self._awaiting.get(int(row_id), annotator) != annotator
+
     def last_undoable(self, annotator: str) -> Event | None:
         """The annotator's own latest label, skip or decision that has not been undone."""
         for e in reversed(self.events):

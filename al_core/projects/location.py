@@ -40,9 +40,14 @@ def database_url() -> str | None:
     return url
 
 
+def _database(folder: str | Path | None, url: str | None) -> str | None:
+    """The database to use: ``url``; else none when a folder is named; else the setting."""
+    return url or (None if folder else database_url())
+
+
 def open_store(name: str, folder: str | Path | None = None, url: str | None = None) -> ProjectStore:
     """The store of an existing project (``url``: a database; default from the setting)."""
-    url = url or (None if folder else database_url())
+    url = _database(folder, url)
     if url:
         from al_core.projects.pgstore import PgStore
 
@@ -62,7 +67,7 @@ def create_store(
 
     ``content_id``: ``(hash, file name)`` of ``content``.
     """
-    url = url or (None if folder else database_url())
+    url = _database(folder, url)
     if url:
         from al_core.projects.pgstore import create_schema
 
@@ -76,7 +81,7 @@ def create_store(
 
 def project_names(folder: str | Path | None = None, url: str | None = None) -> list[str]:
     """Names of the projects, sorted."""
-    url = url or (None if folder else database_url())
+    url = _database(folder, url)
     if url:
         from al_core.projects.pgstore import project_names as names_in
 
@@ -85,7 +90,9 @@ def project_names(folder: str | Path | None = None, url: str | None = None) -> l
 
 
 def project_exists(name: str, folder: str | Path | None = None) -> bool:
-    return safe_name(name) in project_names(folder)
+    if _database(folder, None):
+        return safe_name(name) in project_names(folder)
+    return sqlite_store.project_path(name, folder).exists()  # one stat, not a listing
 
 
 def where() -> str:

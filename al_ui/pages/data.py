@@ -28,13 +28,20 @@ def _revisit(project, row) -> None:
         st.session_state["data_error"] = exc
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _agreement_report(key: str, last_seq: int, _project):
+    # Keyed by the project and its last event: the bootstrap intervals are computed once
+    # per change of the log, not on every rerun of the page.
+    return project_agreement(_project)
+
+
 def _fmt(x: float | None, digits: int = 2) -> str:
     return "—" if x is None else f"{x:.{digits}f}"
 
 
 def _agreement(project) -> None:
     st.subheader("Agreement")
-    report = project_agreement(project)
+    report = _agreement_report(project.store.key, project.log.last_seq, project)
     overlap = project.session.config.overlap
     setting = (
         f"{overlap:.0%} of labeled rows go to a second person (the project's overlap)"
