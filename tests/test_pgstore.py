@@ -108,3 +108,10 @@ def test_a_database_restart_mid_session_loses_nothing_and_labeling_resumes(postg
     assert all(again.session.labels[r] == TRUTH[r] for r in acked)
     assert again.session.n_queried == len(acked) == 6
     again.close()
+
+
+def test_migrate_to_a_url_of_another_database_is_refused(tmp_path, capsys):
+    Project.create("here", DataSource("builtin", "tutorial"), folder=tmp_path).close()
+    code = main(["migrate", "here", "--from", str(tmp_path), "--to", "mysql://u:pw@db/x"])
+    assert code == 2 and "mysql:// is not a place for projects" in capsys.readouterr().err
+    assert not (tmp_path.parent / "mysql:").exists()

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from al_core.errors import ProjectError
+from al_core.errors import ConfigError, ProjectError
 from al_core.projects.location import create_store
 from al_core.projects.project import Project
 
@@ -39,6 +39,11 @@ def place_of(where: str) -> dict[str, Any]:
     """``Project.open`` arguments for a ``postgresql://`` URL or a projects folder."""
     if where.startswith(("postgresql://", "postgres://")):
         return {"url": where}
+    if "://" in where:
+        raise ConfigError(
+            f"{where.split('://')[0]}:// is not a place for projects: give a postgresql:// "
+            "URL or a folder"
+        )
     return {"folder": Path(where)}
 
 
