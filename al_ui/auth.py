@@ -14,6 +14,8 @@ from typing import Any
 
 import streamlit as st
 
+from al_ui.messages import md
+
 PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 REQUIRED = ("redirect_uri", "cookie_secret")
 
@@ -110,7 +112,7 @@ def account_panel() -> None:
     who = identity() or "?"
     role = "admin" if is_admin() else "annotator"
     with st.sidebar:
-        st.caption(f"Signed in as **{who}** ({role})")
+        st.caption(f"Signed in as **{md(who)}** ({role})")  # a name is text, not Markdown
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
             st.logout()
 
@@ -120,7 +122,7 @@ def admins_only(what: str) -> bool:
     if is_admin():
         return True
     st.warning(
-        f"**Only admins can {what}.** You are signed in as {identity()} (annotator). An "
+        f"**Only admins can {what}.** You are signed in as {md(identity())} (annotator). An "
         "admin is someone listed under `[roles] admins` in the server's secrets.",
         icon=":material/lock:",
     )
