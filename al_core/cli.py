@@ -1,4 +1,4 @@
-"""Command line: ``python -m al_core simulate|compare|export|predict|review|agreement|suspects|migrate ...``.
+"""Command line: ``python -m al_core simulate|compare|create|predict|export|review|...``.
 
 Every failure the engine reports on purpose ends in one line on stderr and exit
 status 2; tracebacks are for bugs only.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -19,7 +18,13 @@ from al_core.errors import ALError
 from al_core.learning.config import SessionConfig
 from al_core.learning.models import MODELS
 from al_core.learning.strategies import STRATEGIES
-from al_core.projects.eventlog import label_of
+from al_core.project_commands import (
+    PROJECT_COMMANDS,
+    TEXT_HELP,
+    UsageError,
+    add_project_commands,
+    fmt,
+)
 from al_core.simulation.compare import compare
 from al_core.simulation.simulate import simulate
 
@@ -27,31 +32,36 @@ DEFAULTS = SessionConfig()
 """The engine's defaults (the tutorial's settings), used as the options' defaults."""
 
 
-class UsageError(Exception):
-    """A bad command line; reported in one line, exit status 2."""
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, no usage dump
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
-def load_dataset(spec: str, label_column: str | None, seed: int, float32: bool) -> Dataset:
+def load_dataset(
+    spec: str,
+    label_column: str | None,
+    seed: int,
+    float32: bool,
+    text_columns: list[str] | None = None,
+) -> Dataset:
     """A built-in by name, or a CSV/Parquet file by path."""
     dtype = np.float32 if float32 else np.float64
     if spec in BUILTINS:
+        if text_columns:
+            raise UsageError("--text-column is for a file; a built-in has its columns set")
         return load_builtin(spec, seed=seed, dtype=dtype)
     path = Path(spec)
     if not path.suffix and not path.exists():
         return load_builtin(spec, seed=seed)  # raises the "unknown dataset" message
     from al_core.data.tabular import load_table
 
-    return load_table(path, label_column=label_column, dtype=dtype)
+    return load_table(path, label_column=label_column, dtype=dtype, text_columns=text_columns)
 
 
 def _config_args(p: argparse.ArgumentParser, initial: float) -> None:
     p.add_argument("--dataset", default="tutorial", help=f"{', '.join(BUILTINS)} or a file path")
     p.add_argument("--label-column", help="label column of a CSV/Parquet file")
+    p.add_argument("--text-column", action="append", default=[], help=TEXT_HELP)
     p.add_argument("--model", default=DEFAULTS.model, choices=list(MODELS))
     p.add_argument("--seed", type=int, default=DEFAULTS.seed)
     p.add_argument("--test-size", type=float, default=DEFAULTS.test_size)
@@ -79,13 +89,6 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--strategies", default="least_confidence,margin,entropy,random")
     cmp_.add_argument("--seeds", type=int, default=10)
     cmp_.add_argument("--budget", type=int, default=100)
-    rev = sub.add_parser("review", help="a project's review queue: conflicts, likely mistakes")
-    rev.add_argument("project", help="project name (a file NAME.alproj in the projects folder)")
-    rev.add_argument("--top", type=int, default=10, help="likely mistakes to list (default 10)")
-    rev.add_argument("--json", action="store_true", help="print one JSON object")
-    agr = sub.add_parser("agreement", help="agreement between a project's annotators")
-    agr.add_argument("project", help="project name (a file NAME.alproj in the projects folder)")
-    agr.add_argument("--json", action="store_true", help="print one JSON object")
     sus = sub.add_parser("suspects", help="rank a labeled file's rows by how likely wrong")
     sus.add_argument("--dataset", required=True, help=f"{', '.join(BUILTINS)} or a file path")
     sus.add_argument("--label-column", help="label column of a CSV/Parquet file")
@@ -93,34 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     sus.add_argument("--seed", type=int, default=DEFAULTS.seed)
     sus.add_argument("--top", type=int, default=20, help="rows to list (default 20; 0: all)")
     sus.add_argument("--json", action="store_true", help="print one JSON object")
-    mig = sub.add_parser("migrate", help="copy a project between SQLite and PostgreSQL")
-    mig.add_argument("project", help="project name")
-    mig.add_argument(
-        "--to", required=True, help="a postgresql://user:pass@host/db URL, or a projects folder"
-    )
-    mig.add_argument(
-        "--from",
-        dest="source",
-        help="where it is now: a URL or a folder (default: AL_DATABASE_URL, else the "
-        "projects folder AL_PROJECTS_DIR)",
-    )
-    pre = sub.add_parser("predict", help="the model's class for every row (or a new file)")
-    pre.add_argument("project", help="project name")
-    pre.add_argument("--format", choices=["csv", "json", "parquet"], default="csv")
-    pre.add_argument("--data", help="a new CSV/Parquet file with the project file's columns")
-    pre.add_argument("--out", help="output folder (default: current folder)")
-    pre.add_argument(
-        "--model", action="store_true", help="also write the trained pipeline (.skops)"
-    )
-    exp = sub.add_parser("export", help="write a project's labels and history")
-    exp.add_argument("project", help="project name (a file NAME.alproj in the projects folder)")
-    exp.add_argument("--format", choices=["csv", "json", "parquet"], default="csv")
-    exp.add_argument("--out", help="output folder (default: current folder)")
+    add_project_commands(sub)
     return parser
-
-
-def _fmt(x) -> str:
-    return "   n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4f}"
 
 
 def _config(args, **extra) -> SessionConfig:
@@ -136,7 +113,9 @@ def _config(args, **extra) -> SessionConfig:
 
 
 def run_simulate(args, out) -> None:
-    dataset = load_dataset(args.dataset, args.label_column, args.seed, args.float32)
+    dataset = load_dataset(
+        args.dataset, args.label_column, args.seed, args.float32, args.text_column
+    )
     if args.queries < 1:
         raise UsageError("--queries must be at least 1")
     config = _config(args, strategy=args.strategy, budget=args.queries)
@@ -147,15 +126,15 @@ def run_simulate(args, out) -> None:
         return
     out.write(f"dataset {dataset.name}, strategy {args.strategy}, model {args.model}\n")
     out.write(
-        f"INITIAL BASELINE (N={result.n_labeled[0]}): Test Accuracy: {_fmt(result.accuracy[0])}\n"
+        f"INITIAL BASELINE (N={result.n_labeled[0]}): Test Accuracy: {fmt(result.accuracy[0])}\n"
     )
     per = args.batch_size
     for i, point in enumerate(result.history[1:]):
-        scores = ", ".join(_fmt(s) for s in result.uncertainty[i * per : (i + 1) * per])
+        scores = ", ".join(fmt(s) for s in result.uncertainty[i * per : (i + 1) * per])
         ids = ", ".join(str(r) for r in result.queried[i * per : (i + 1) * per])
         out.write(
             f"QUERY {i + 1}: Labeled Samples: {point.n_labeled}  Test Accuracy: "
-            f"{_fmt(point.accuracy)}  Uncertainty Score: {scores}  (row {ids})\n"
+            f"{fmt(point.accuracy)}  Uncertainty Score: {scores}  (row {ids})\n"
         )
 
 
@@ -169,7 +148,9 @@ def _progress(done: int, total: int) -> None:
 
 
 def run_compare(args, out) -> None:
-    dataset = load_dataset(args.dataset, args.label_column, args.seed, args.float32)
+    dataset = load_dataset(
+        args.dataset, args.label_column, args.seed, args.float32, args.text_column
+    )
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     config = _config(args, budget=args.budget)
     result = compare(dataset, strategies, args.seeds, args.budget, config, _progress)
@@ -209,78 +190,6 @@ def run_compare(args, out) -> None:
             f"{r['strategy']:<18}{cells}{r['auc']:>8.4f}"
             f"{'never' if reach is None else reach:>13}{'-' if saved is None else saved:>7}"
             f"{'never' if stop is None else format(stop, '.0f'):>9}\n"
-        )
-
-
-def run_review(args, out) -> None:
-    from al_core.projects.project import Project
-    from al_core.review.queue import review_queue
-
-    if args.top < 0:
-        raise UsageError("--top must be 0 or more")
-    project = Project.open(args.project)
-    try:
-        queue = review_queue(project, top=args.top)
-        names = list(project.dataset.class_names)
-    finally:
-        project.close()
-    if args.json:
-        payload = {
-            "items": [item.as_dict(names) for item in queue.items],
-            "ranked": queue.n_ranked,
-            "note": queue.note,
-        }
-        json.dump(payload, out)
-        out.write("\n")
-        return
-    out.write(f"{len(queue.items)} rows to review ({queue.n_ranked} labeled rows ranked)\n")
-    if queue.note:
-        out.write(f"note: {queue.note}\n")
-    for item in queue.items:
-        given = "; ".join(f"{names[label_of(e)]} by {e.annotator}" for e in item.labels)
-        quality = "" if item.quality is None else f"  quality {item.quality:.3f}"
-        out.write(
-            f"row {item.row_id:>7}  {item.reason:<8} {item.role:<5}  now {names[item.current]}"
-            f"{quality}  labels: {given or 'from the data'}\n"
-        )
-
-
-def run_agreement(args, out) -> None:
-    from al_core.projects.project import Project
-    from al_core.review.queue import project_agreement
-
-    project = Project.open(args.project)
-    try:
-        report = project_agreement(project)
-    finally:
-        project.close()
-    if args.json:
-        json.dump(report.as_dict(), out)
-        out.write("\n")
-        return
-
-    def interval(p) -> str:
-        return "" if p.low is None else f"  95 % interval {p.low:.2f} to {p.high:.2f}"
-
-    o = report.overall
-    if o is None:
-        out.write("no row has labels from two people yet (set the project's overlap)\n")
-    else:
-        out.write(
-            f"Krippendorff's alpha {_fmt(o.value)}{interval(o)} over {o.n_shared} rows "
-            f"labeled by two or more; same label on {o.percent:.0%}\n"
-        )
-    for p in report.pairs:
-        out.write(
-            f"{p.first} / {p.second}: Cohen's kappa {_fmt(p.value)}{interval(p)}, "
-            f"{p.n_shared} shared rows, same label on {p.percent:.0%}\n"
-        )
-    for a in report.annotators:
-        pace = "-" if a.median_seconds is None else f"{a.median_seconds:.1f} s"
-        agrees = "-" if a.agrees_with_decision is None else f"{a.agrees_with_decision:.0%}"
-        out.write(
-            f"{a.annotator}: {a.labels} labels, median {pace} per label, agrees with "
-            f"{agrees} of {a.n_decided} decisions\n"
         )
 
 
@@ -332,51 +241,6 @@ def run_suspects(args, out) -> None:
         )
 
 
-def run_migrate(args, out) -> None:
-    from al_core.projects.location import database_url
-    from al_core.projects.migrate import migrate, place_of
-    from al_core.projects.pgstore import redact
-    from al_core.projects.store import projects_dir
-
-    source = args.source or database_url() or str(projects_dir())
-    if source == args.to:
-        raise UsageError("--to names the place the project is in already")
-    moved = migrate(args.project, place_of(source), place_of(args.to))
-    out.write(
-        f"copied {moved.name!r}: {moved.events} events, {moved.labels} labels, "
-        f"{moved.points} curve points, to {redact(args.to)}; the copy replays to the same "
-        "labels, curve and next query\n"
-    )
-
-
-def run_predict(args, out) -> None:
-    from al_core.projects.export import to_bytes
-    from al_core.projects.predict import predictions_frame, save_model
-    from al_core.projects.project import Project
-
-    folder = Path(args.out or ".")
-    folder.mkdir(parents=True, exist_ok=True)
-    project = Project.open(args.project)
-    try:
-        frame = predictions_frame(project, args.data)
-        stem = project.name + ("-new" if args.data else "")
-        path = folder / f"{stem}-predictions.{args.format}"
-        path.write_bytes(to_bytes(frame, args.format))
-        out.write(f"{path}\n")
-        if args.model:
-            out.write(f"{save_model(project, folder / f'{project.name}-model.skops')}\n")
-    finally:
-        project.close()
-
-
-def run_export(args, out) -> None:
-    from al_core.projects.export import export_project
-
-    paths = export_project(args.project, args.format, args.out)
-    for path in paths:
-        out.write(f"{path}\n")
-
-
 def main(argv: list[str] | None = None, out=None) -> int:
     """Entry point; returns the exit status."""
     out = out or sys.stdout
@@ -388,12 +252,8 @@ def main(argv: list[str] | None = None, out=None) -> int:
         commands = {
             "simulate": run_simulate,
             "compare": run_compare,
-            "export": run_export,
-            "review": run_review,
             "suspects": run_suspects,
-            "agreement": run_agreement,
-            "migrate": run_migrate,
-            "predict": run_predict,
+            **PROJECT_COMMANDS,
         }
         commands[args.command](args, out)
     except (UsageError, ALError) as exc:

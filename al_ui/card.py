@@ -10,21 +10,51 @@ import pandas as pd
 import streamlit as st
 
 from al_core.learning.explain import feature_context
+from al_core.learning.words import has_word_shares, text_of, word_highlights
 from al_core.projects.project import Project
-from al_ui.charts import digit_figure
+from al_ui.charts import PALETTE, digit_figure
 from al_ui.messages import md
+from al_ui.textcard import highlighted_html, legend_html
 
 
 def sample_view(project: Project, row: int) -> None:
-    """The row's picture (where the data has one), feature values and context columns."""
+    """The row's text or picture (where the data has one), feature values and context."""
     data = project.dataset
-    if data.images is not None:
+    for column in data.text_columns:
+        text_view(project, row, column)
+    if data.text_columns:
+        if len(data.feature_columns) > len(data.text_columns):
+            feature_table(project, row)
+    elif data.images is not None:
         st.plotly_chart(digit_figure(data.images[row]), key="digit", config={"staticPlot": True})
         with st.expander(f"Feature values ({data.n_features})"):
             feature_table(project, row)
     else:
         feature_table(project, row)
     context_table(project, row)
+
+
+def text_view(project: Project, row: int, column: str) -> None:
+    """The text, large and first, with the words that swayed the model marked."""
+    data = project.dataset
+    text = text_of(data, row, column)
+    if len(data.text_columns) > 1:
+        st.markdown(f"**{md(column)}**")
+    if not text.strip():
+        st.caption("(this row has no text here)")
+        return
+    model = project.session.model
+    marks = word_highlights(data, model, row, column)
+    st.html(highlighted_html(text, marks, data.class_names, PALETTE))
+    if marks:
+        st.html(legend_html(data.class_names, {m.klass for m in marks}, PALETTE))
+        st.caption(
+            "Marked: words that pushed the model towards a class (its colour; hover for the "
+            "name). A darker shade is a bigger push: the word's weight in the model times "
+            "its TF-IDF weight in this text."
+        )
+    elif model is not None and not has_word_shares(model):
+        st.caption("Words are marked for linear models (logistic regression) only.")
 
 
 def feature_table(project: Project, row: int) -> None:

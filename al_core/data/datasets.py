@@ -16,6 +16,7 @@ import pandas as pd
 from sklearn import datasets as skdatasets
 from sklearn.preprocessing import StandardScaler
 
+from al_core.data.matrix import Matrix
 from al_core.errors import DatasetError
 
 MISSING_LABEL: int = -1
@@ -39,8 +40,9 @@ class Dataset:
     ----------
     name : str
         Short name (built-in name or file stem).
-    X : ndarray of shape (n_samples, n_features)
-        Model-ready features, C-contiguous float64 or float32.
+    X : ndarray or scipy.sparse.csr_matrix of shape (n_samples, n_features)
+        Model-ready features, float64 or float32: C-contiguous, or sparse CSR when the
+        pool has text columns (see ``al_core.data.matrix``).
     feature_names : tuple of str, length n_features
     class_names : tuple of str, length n_classes
     y : ndarray of shape (n_samples,) or None
@@ -55,6 +57,8 @@ class Dataset:
         The columns of ``raw`` the features were made from (empty for built-ins).
     categorical_columns : tuple of str
         Those of them encoded as categories (one feature per value).
+    text_columns : tuple of str
+        Those of them read as free text (one feature per word; ``X`` is then sparse).
     id_column : str or None
         A column of ``raw`` that names each row (every value distinct), shown as the
         sample's name; None if the file has none.
@@ -63,7 +67,7 @@ class Dataset:
     """
 
     name: str
-    X: np.ndarray
+    X: Matrix
     feature_names: tuple[str, ...]
     class_names: tuple[str, ...]
     y: np.ndarray | None = None
@@ -72,6 +76,7 @@ class Dataset:
     notes: tuple[ColumnNote, ...] = field(default_factory=tuple)
     feature_columns: tuple[str, ...] = ()
     categorical_columns: tuple[str, ...] = ()
+    text_columns: tuple[str, ...] = ()
     id_column: str | None = None
     label_column: str | None = None
     transformer: Any = field(default=None, compare=False, repr=False)
@@ -190,6 +195,16 @@ def _digits(seed: int, dtype) -> Dataset:
     return _from_bunch("digits", bunch, dtype, images=np.asarray(bunch.images))
 
 
+def _tickets(seed: int, dtype) -> Dataset:
+    """Support tickets of a made-up shop: text, channel, tenure; four topics (ours, CC0)."""
+    from al_core.data.builtin.make_tickets import PATH
+    from al_core.data.tabular import load_table  # the file loader builds on this module
+
+    return load_table(
+        PATH, label_column="topic", text_columns=["text"], name="tickets", dtype=dtype
+    )
+
+
 BUILTINS: dict[str, Callable[[int, type], Dataset]] = {
     "tutorial": _tutorial,
     "iris": lambda seed, dtype: _from_bunch("iris", skdatasets.load_iris(), dtype),
@@ -198,6 +213,7 @@ BUILTINS: dict[str, Callable[[int, type], Dataset]] = {
         "breast_cancer", skdatasets.load_breast_cancer(), dtype
     ),
     "digits": _digits,
+    "tickets": _tickets,
     "synthetic_10k": _synthetic(10_000),
     "synthetic_100k": _synthetic(100_000),
     "synthetic_1m": _synthetic(1_000_000),

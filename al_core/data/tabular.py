@@ -16,26 +16,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from al_core.data.columns import id_column
-from al_core.data.datasets import MISSING_LABEL, ColumnNote, Dataset
+from al_core.data.datasets import ColumnNote, Dataset
+from al_core.data.encoding import MAX_MAGNITUDE, as_categories, build_encoder, feature_names
+from al_core.data.labelcolumn import check_class_count, read_labels
+from al_core.data.matrix import as_pool
+from al_core.data.text import clean_texts, looks_like_text
 from al_core.data.textfile import decode_text, read_source, sniff_delimiter
-from al_core.errors import DatasetError, TooManyClassesError
+from al_core.errors import DatasetError
 
 MAX_CATEGORIES = 50
 """A text column with more distinct values than this is not one-hot encoded."""
-
-MAX_MAGNITUDE = 1e100
-"""Larger numbers overflow when squared for scaling; they are treated as missing."""
-
-MAX_CLASSES = 200
-"""The most classes a project may have. Every label refits the model while others wait
-to save theirs; with 10,000 classes one refit took a minute. Even with
-``allow_many_classes`` more are refused, with a message."""
 
 NUMERIC_SHARE = 0.9
 """A column where at least this share of filled cells are numbers is read as numeric."""
@@ -61,7 +53,7 @@ def read_frame(data: bytes, name: str = "file") -> pd.DataFrame:
         if frame.empty:
             raise DatasetError(f"{name}: the file has column names but no rows of data.")
         return frame
-    text = decode_text(data, name)
+    text, encoding = decode_text(data, name)
     delimiter = sniff_delimiter(text)
     try:
         header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
@@ -84,6 +76,7 @@ def read_frame(data: bytes, name: str = "file") -> pd.DataFrame:
         raise DatasetError(
             f"{name}: the file has a header but no rows of data. Add rows and try again."
         )
+    frame.attrs["encoding"] = encoding  # text columns say so when it was not UTF-8
     return frame
 
 
@@ -165,6 +158,12 @@ def _classify_column(col: pd.Series) -> tuple[str, pd.Series | None, str]:
         bad = int(filled.sum() - numbers.notna().sum())
         return _numeric(values, [f"{bad} non-numeric cells treated as missing"] if bad else [])
     n_unique = as_text.nunique()
+    if n_unique > MAX_CATEGORIES and looks_like_text(col):
+        return (
+            "unusable",
+            None,
+            "free text: choose it as a text column to use its words as features",
+        )
     if n_unique <= 1:
         return "unusable", None, "the same value in every row carries no information"
     if n_unique == as_text.size and n_unique > 2:
@@ -178,7 +177,12 @@ def _classify_column(col: pd.Series) -> tuple[str, pd.Series | None, str]:
                 f"feature; at most {MAX_CATEGORIES} categories are encoded"
             ),
         )
-    return "category", _as_categories(col), ""
+    return "category", as_categories(col), ""
+
+
+def usable_as_feature(col: pd.Series) -> bool:
+    """True when the loader would use the column as numbers or categories."""
+    return _classify_column(col)[0] != "unusable"
 
 
 def _numeric(values: pd.Series, notes: list[str]):
@@ -196,62 +200,6 @@ def _numeric(values: pd.Series, notes: list[str]):
     return "numeric", values, "; ".join(notes)
 
 
-def _labels(frame: pd.DataFrame, column: str, class_names, allow_many: bool):
-    if column not in frame.columns:
-        raise DatasetError(
-            f"there is no column {column!r}; the columns are: {', '.join(map(str, frame.columns))}"
-        )
-    raw = frame[column]
-    known = raw.notna() & (raw.astype(str).str.strip() != "")
-    text = raw[known].astype(str).str.strip()
-    found = sorted(text.unique(), key=_natural_key)
-    if class_names:
-        names = [str(c) for c in class_names]
-        unknown = sorted(set(found) - set(names))
-        if unknown:
-            raise DatasetError(
-                f"label column {column!r} holds values that are not among the classes "
-                f"{names}: {unknown[:5]}. Add them to the class names or fix the file."
-            )
-    else:
-        names = found
-        if len(names) < 2 and known.all():
-            raise DatasetError(
-                f"label column {column!r} has only one class ({names[0] if names else 'none'}); "
-                "a classifier needs at least two. Choose another label column, or load the "
-                "file without one and enter the class names."
-            )
-        if len(names) < 2:
-            raise DatasetError(
-                f"label column {column!r} has labels of fewer than two classes; enter the "
-                "class names by hand."
-            )
-        many = len(names) > max(20, 0.5 * known.sum())
-        if many and not allow_many:
-            raise TooManyClassesError(column, len(names), int(known.sum()))
-    _check_class_count(len(names), column)
-    index = {n: i for i, n in enumerate(names)}
-    y = np.full(len(frame), MISSING_LABEL, dtype=np.int64)
-    y[known.to_numpy()] = text.map(index).to_numpy()
-    return y, tuple(names)
-
-
-def _check_class_count(n_classes: int, where: str) -> None:
-    if n_classes > MAX_CLASSES:
-        raise DatasetError(
-            f"{where!r} has {n_classes} classes; a project takes at most {MAX_CLASSES} (each "
-            "label refits the model while the others wait). Group rare classes together, "
-            "or choose another label column."
-        )
-
-
-def _natural_key(value: str):
-    try:
-        return (0, float(value), value)
-    except ValueError:
-        return (1, 0.0, value)
-
-
 def frame_to_dataset(
     frame: pd.DataFrame,
     name: str = "data",
@@ -260,6 +208,7 @@ def frame_to_dataset(
     class_names: list[str] | None = None,
     allow_many_classes: bool = False,
     dtype: type = np.float64,
+    text_columns: list[str] | None = None,
 ) -> Dataset:
     """Turn a raw DataFrame into a ``Dataset`` through the preprocessing pipeline.
 
@@ -276,6 +225,10 @@ def frame_to_dataset(
     allow_many_classes : bool
         Accept a label column that looks like an id (see ``TooManyClassesError``).
     dtype : {np.float64, np.float32}
+    text_columns : list of str, optional
+        Columns read as free text (words as features, see ``al_core.data.text``); they are
+        features whether or not ``feature_columns`` names them. The features are then a
+        sparse matrix.
 
     Raises
     ------
@@ -284,120 +237,85 @@ def frame_to_dataset(
     if frame.shape[0] == 0:
         raise DatasetError(f"{name}: the file has a header but no rows of data.")
     if label_column is not None:
-        y, classes = _labels(frame, label_column, class_names, allow_many_classes)
+        y, classes = read_labels(frame, label_column, class_names, allow_many_classes)
     else:
         classes = tuple(str(c).strip() for c in (class_names or []) if str(c).strip())
         if len(classes) < 2 or len(set(classes)) != len(classes):
             raise DatasetError("without a label column, enter at least two distinct class names")
-        _check_class_count(len(classes), "the class names")
+        check_class_count(len(classes), "the class names")
         y = None
+    texts = list(dict.fromkeys(text_columns or []))
+    if label_column in texts:
+        raise DatasetError(
+            f"{name}: {label_column!r} is the label column; it cannot also be a text feature"
+        )
     if feature_columns is None:
         feature_columns = [c for c in frame.columns if c != label_column]
+    feature_columns = list(feature_columns) + [c for c in texts if c not in feature_columns]
     missing = [c for c in feature_columns if c not in frame.columns]
     if missing:
         raise DatasetError(f"{name}: no column named {', '.join(map(repr, missing))}")
-    notes: list[ColumnNote] = []
-    numeric: list[str] = []
-    categorical: list[str] = []
-    cleaned: dict[str, pd.Series] = {}
-    for column in feature_columns:
-        kind, values, note = _classify_column(frame[column])
-        if kind == "unusable":
-            notes.append(ColumnNote(column, note, used=False))
-            continue
-        cleaned[column] = values
-        (numeric if kind == "numeric" else categorical).append(column)
-        if note:
-            notes.append(ColumnNote(column, note, used=True))
+    notes, kinds, cleaned = _clean_columns(frame, feature_columns, set(texts))
     if not cleaned:
         reasons = "; ".join(f"{n.column}: {n.problem}" for n in notes) or "no feature columns"
         raise DatasetError(
             f"{name}: no column can be used as a feature ({reasons}). A feature column needs "
-            "numbers or a few repeated categories."
+            "numbers, a few repeated categories, or words (as a text column)."
         )
-    transformer = ColumnTransformer(
-        [
-            ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
-            (
-                "cat",
-                make_pipeline(
-                    SimpleImputer(strategy="most_frequent"),
-                    OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-                ),
-                categorical,
-            ),
-        ],
-        verbose_feature_names_out=False,
+    encoding = frame.attrs.get("encoding")
+    if kinds["text"] and encoding not in (None, "utf-8-sig"):
+        notes.append(
+            ColumnNote(
+                ", ".join(kinds["text"]),
+                f"the file is not UTF-8; it was read as {encoding}. If letters look wrong, "
+                "save the file as UTF-8 and upload it again",
+                used=True,
+            )
+        )
+    transformer = build_encoder(
+        kinds["numeric"], kinds["category"], kinds["text"], len(frame), dtype
     )
-    X = transformer.fit_transform(pd.DataFrame(cleaned))
+    try:
+        X = transformer.fit_transform(pd.DataFrame(cleaned))
+    except ValueError as exc:  # e.g. a text column whose words are all too short
+        raise DatasetError(f"{name}: the columns could not be encoded ({exc}).") from exc
     return Dataset(
         name=name,
-        X=np.ascontiguousarray(X, dtype=dtype),
-        feature_names=tuple(str(f) for f in transformer.get_feature_names_out()),
+        X=as_pool(X, dtype, sparse=bool(kinds["text"])),
+        feature_names=feature_names(transformer),
         class_names=classes,
         y=y,
         raw=frame,
         notes=tuple(notes),
         feature_columns=tuple(str(c) for c in cleaned),
-        categorical_columns=tuple(str(c) for c in categorical),
+        categorical_columns=tuple(str(c) for c in kinds["category"]),
+        text_columns=tuple(str(c) for c in kinds["text"]),
         id_column=id_column(frame, exclude=label_column),
         label_column=label_column,
         transformer=transformer,
     )
 
 
-def features_of_new_rows(dataset: Dataset, frame: pd.DataFrame, name: str = "file") -> np.ndarray:
-    """The features of new rows, encoded exactly as ``dataset``'s were (for predictions).
-
-    Raises
-    ------
-    DatasetError
-        If a feature column is missing, or a column is one the original file did not have.
-    """
-    if dataset.transformer is None:
-        raise DatasetError(
-            f"new rows can be predicted for a project made from a CSV or Parquet file; "
-            f"{dataset.name!r} is a built-in dataset, whose features have no file columns"
-        )
-    features = list(dataset.feature_columns)
-    known = set(features) | set(dataset.raw.columns if dataset.raw is not None else [])
-    missing = [c for c in features if c not in frame.columns]
-    if missing:
-        raise DatasetError(
-            f"{name} lacks the feature column(s) {', '.join(map(repr, missing))} that the "
-            "model was trained on; give it the same columns as the project's file"
-        )
-    extra = [str(c) for c in frame.columns if c not in known]
-    if extra:
-        raise DatasetError(
-            f"{name} has column(s) the project's file did not have: "
-            f"{', '.join(map(repr, extra))}; remove them or check that this is the right file"
-        )
-    cleaned = {
-        c: _as_categories(frame[c]) if c in dataset.categorical_columns else _as_numbers(frame[c])
-        for c in features
-    }
-    X = dataset.transformer.transform(pd.DataFrame(cleaned))
-    return np.ascontiguousarray(X, dtype=dataset.X.dtype)
-
-
-def _as_numbers(col: pd.Series) -> pd.Series:
-    """A column as numbers, as the loader cleans a numeric feature (bad cells: missing)."""
-    if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
-        values = col.astype("float64")
-    else:
-        values = pd.to_numeric(col.astype(str).str.strip(), errors="coerce").astype("float64")
-    return values.mask(np.isinf(values) | (values.abs() > MAX_MAGNITUDE))
-
-
-def _as_categories(col: pd.Series) -> pd.Series:
-    """A column as category strings, as the loader cleans a categorical feature."""
-    filled = col.notna()
-    return (
-        col.where(filled, None)
-        .astype("object")
-        .map(lambda v: None if v is None else str(v).strip())
-    )
+def _clean_columns(frame: pd.DataFrame, columns: list[str], texts: set[str]):
+    """Each column cleaned by its kind, with the loader's notes and the columns by kind."""
+    notes: list[ColumnNote] = []
+    kinds: dict[str, list[str]] = {"numeric": [], "category": [], "text": []}
+    cleaned: dict[str, pd.Series] = {}
+    for column in columns:
+        if column in texts:
+            kind, (values, note) = "text", clean_texts(frame[column])
+            if values is None:
+                kind = "unusable"
+        else:
+            kind, values, note = _classify_column(frame[column])
+        if kind == "unusable":
+            notes.append(ColumnNote(column, note, used=False))
+            continue
+        cleaned[column] = values
+        kinds[kind].append(column)
+        if note:
+            notes.append(ColumnNote(column, note, used=True))
+    return notes, kinds, cleaned
 
 
 def load_table(
@@ -409,6 +327,7 @@ def load_table(
     max_bytes: int | None = None,
     allow_many_classes: bool = False,
     dtype: type = np.float64,
+    text_columns: list[str] | None = None,
 ) -> Dataset:
     """Load a CSV or Parquet file (a path or its bytes) as a ``Dataset``.
 
@@ -422,5 +341,12 @@ def load_table(
     data, name = read_source(source, name, max_bytes)
     frame = read_frame(data, name)
     return frame_to_dataset(
-        frame, name, label_column, feature_columns, class_names, allow_many_classes, dtype
+        frame,
+        name,
+        label_column,
+        feature_columns,
+        class_names,
+        allow_many_classes,
+        dtype,
+        text_columns,
     )

@@ -53,8 +53,11 @@ def _too_big(name: str, size: int, limit: int) -> str:
     )
 
 
-def decode_text(data: bytes, name: str) -> str:
-    """Decode bytes as text, trying common encodings; refuse binary files."""
+def decode_text(data: bytes, name: str) -> tuple[str, str]:
+    """Decode bytes as text, trying common encodings; refuse binary files.
+
+    Returns the text and the encoding that decoded it (one of ``ENCODINGS``).
+    """
     if not data.strip():
         raise DatasetError(f"{name}: the file is empty. Upload a file with a header row and data.")
     for magic, what in _MAGIC.items():
@@ -81,7 +84,7 @@ def decode_text(data: bytes, name: str) -> str:
             f"{name}: the file does not look like text. Upload a CSV (comma-separated text) "
             "or a Parquet file."
         )
-    return text
+    return text, encoding
 
 
 def sniff_delimiter(text: str) -> str:

@@ -3,12 +3,16 @@
 k-means++ seeding (D^2 sampling) on standardized features: each pick is drawn with
 probability proportional to its squared distance from the nearest row already labeled
 or picked, so the first labels cover the data instead of clustering in one corner.
+
+A sparse pool (text) is measured as it is: its encoder has scaled the numbers and
+normalized the word weights already, and centering would make it dense.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from al_core.data.matrix import Matrix, is_sparse, squared_norms
 from al_core.learning.strategies import RandomState, as_generator
 
 MAX_CANDIDATES = 20_000
@@ -16,12 +20,12 @@ MAX_CANDIDATES = 20_000
 
 
 def diverse_rows(
-    X: np.ndarray,
+    X: Matrix,
     candidates: np.ndarray,
     anchors: np.ndarray,
     k: int,
-    center: np.ndarray,
-    scale: np.ndarray,
+    center: np.ndarray | None,
+    scale: np.ndarray | None,
     random_state: RandomState = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pick k diverse candidate rows by D^2 sampling.
@@ -34,8 +38,8 @@ def diverse_rows(
     anchors : ndarray of shape (n_anchors,)
         Row ids already labeled; picks keep away from them.
     k : int
-    center, scale : ndarray of shape (n_features,)
-        Standardization applied before measuring distances.
+    center, scale : ndarray of shape (n_features,), or None
+        Standardization applied before measuring distances (None for a sparse ``X``).
     random_state : int, Generator or None
 
     Returns
@@ -49,10 +53,19 @@ def diverse_rows(
     rng = as_generator(random_state)
     if candidates.size > MAX_CANDIDATES:
         candidates = np.sort(rng.choice(candidates, MAX_CANDIDATES, replace=False))
-    Z = (X[candidates] - center) / scale
+    if is_sparse(X):
+        Z = X[candidates]
+        distance = _sparse_distances(Z)
+    else:
+        Z = (X[candidates] - center) / scale
+
+        def distance(z):
+            return np.sum((Z - z) ** 2, axis=1)
+
     nearest = np.full(candidates.size, np.inf)
     for a in anchors[-MAX_CANDIDATES:]:
-        nearest = np.minimum(nearest, np.sum((Z - (X[a] - center) / scale) ** 2, axis=1))
+        z = X[[a]] if is_sparse(X) else (X[a] - center) / scale
+        nearest = np.minimum(nearest, distance(z))
     picked: list[int] = []
     dists: list[float] = []
     for _ in range(k):
@@ -68,6 +81,18 @@ def diverse_rows(
                 j = int(rng.choice(np.setdiff1d(np.arange(candidates.size), picked)))
             dists.append(float(np.sqrt(nearest[j])))
         picked.append(j)
-        nearest = np.minimum(nearest, np.sum((Z - Z[j]) ** 2, axis=1))
+        nearest = np.minimum(nearest, distance(Z[[j]] if is_sparse(X) else Z[j]))
         nearest[j] = 0.0
     return candidates[np.asarray(picked, dtype=np.int64)], np.asarray(dists)
+
+
+def _sparse_distances(Z: Matrix):
+    """Squared distances from every row of sparse ``Z`` to one sparse row, without
+    densifying: |z|^2 + |a|^2 - 2 z.a (clipped at 0 against rounding)."""
+    norms = squared_norms(Z)
+
+    def distance(a: Matrix) -> np.ndarray:
+        cross = np.asarray((Z @ a.T).toarray(), dtype=np.float64).ravel()
+        return np.maximum(norms + squared_norms(a)[0] - 2.0 * cross, 0.0)
+
+    return distance

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from al_core.data.datasets import Dataset
+from al_core.data.matrix import dense_rows
 
 MIN_ROWS = 2
 """A class needs this many labeled rows before a z-score against it means anything."""
@@ -47,23 +48,27 @@ def feature_context(
     with fewer than two such classes). Values are the original ones where the dataset
     keeps them (``raw``), else the model's features.
     """
-    x = dataset.X[row_id].astype(np.float64)
+    names, values, columns = _display_rows(dataset, row_id)
+    # Only the features shown are read, densely: a text pool has thousands of word
+    # columns, which the card shows as the text itself.
+    shown = np.asarray(sorted({j for j in columns if j is not None}), dtype=np.int64)
+    where = {int(j): k for k, j in enumerate(shown)}
+    x = dense_rows(dataset.X, np.asarray([row_id]), shown)[0]
     zs: dict[str, np.ndarray] = {}
     known = train_ids[labels[train_ids] >= 0]
-    pooled_var = dataset.X[known].astype(np.float64).var(axis=0) if known.size else 0.0
+    pooled_var = dense_rows(dataset.X, known, shown).var(axis=0) if known.size else 0.0
     for c, name in enumerate(dataset.class_names):
         rows = train_ids[labels[train_ids] == c]
         if rows.size < MIN_ROWS:
             continue
-        block = dataset.X[rows].astype(np.float64)
+        block = dense_rows(dataset.X, rows, shown)
         var = (rows.size * block.var(axis=0) + PRIOR_ROWS * pooled_var) / (rows.size + PRIOR_ROWS)
         std = np.sqrt(var)
         zs[name] = (x - block.mean(axis=0)) / np.where(std > 1e-12, std, 1.0)
-    names, values, columns = _display_rows(dataset, row_id)
     frame = pd.DataFrame({"feature": names, "value": values})
     for name, z in zs.items():
         # A category is shown as its value; its one-hot columns have no z-score to show.
-        frame[f"z: {name}"] = [np.nan if j is None else z[j] for j in columns]
+        frame[f"z: {name}"] = [np.nan if j is None else z[where[j]] for j in columns]
     if len(zs) >= 2:
         frame["spread"] = np.ptp(frame[[f"z: {n}" for n in zs]].to_numpy(float), axis=1)
     else:
@@ -87,6 +92,8 @@ def _display_rows(dataset: Dataset, row_id: int) -> tuple[list[str], list, list[
     index = {name: j for j, name in enumerate(dataset.feature_names)}
     names, values, columns = [], [], []
     for column in dataset.feature_columns:
+        if column in dataset.text_columns:
+            continue  # shown as the text itself, above the table
         value = raw.iloc[row_id][column]
         names.append(column)
         values.append("—" if pd.isna(value) else value)

@@ -29,6 +29,25 @@ MODELS: dict[str, Callable[[int], ClassifierMixin]] = {
 }
 """Name-to-factory registry of the models offered in the UI and the CLI."""
 
+DENSE_ONLY = frozenset({"naive_bayes"})
+"""Models that cannot read a sparse pool (one with text columns)."""
+
+
+def check_model_for(name: str, sparse: bool) -> None:
+    """Refuse a registered model that cannot read the pool's kind of matrix.
+
+    Raises
+    ------
+    ConfigError
+        If ``name`` needs dense features and the pool is sparse.
+    """
+    if sparse and name in DENSE_ONLY:
+        usable = ", ".join(m for m in MODELS if m not in DENSE_ONLY)
+        raise ConfigError(
+            f"the model {name!r} needs numeric features, and this data has text columns "
+            f"(word features); choose one of: {usable}"
+        )
+
 
 def make_model(name: str, seed: int = 42) -> ClassifierMixin:
     """A fresh, unfitted estimator for a registered model name.

@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 
 from al_core.data.datasets import Dataset
+from al_core.data.matrix import row_block
 from al_core.errors import ModelFitError, NotEnoughLabelsError
 from al_core.learning.config import SessionConfig
 from al_core.learning.history import HistoryPoint
@@ -82,7 +83,7 @@ class ModelState(LabelState):
         if self.model is None:
             raise NotEnoughLabelsError("a model needs labels of at least two classes")
         if self._X_test is None:  # the test rows never change: one contiguous copy
-            self._X_test = np.ascontiguousarray(self.dataset.X[self.test_order])
+            self._X_test = row_block(self.dataset.X, self.test_order)
         pred = predict_fast(self.model, self._X_test)
         return float(np.mean(pred == self._derived().test_labels))
 
@@ -165,7 +166,7 @@ class ModelState(LabelState):
         predictions = agreed = None
         if self.model is not None and self.stop_rows.size:
             if self._X_stop is None:  # fixed rows: one contiguous copy
-                self._X_stop = np.ascontiguousarray(self.dataset.X[self.stop_rows])
+                self._X_stop = row_block(self.dataset.X, self.stop_rows)
             predictions = predict_fast(self.model, self._X_stop)
             if len(self.history) >= LAG:
                 earlier = self.history[-LAG].stop_predictions

@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 
 from al_core.data.datasets import MISSING_LABEL, Dataset
+from al_core.data.matrix import is_sparse
 from al_core.data.splits import random_test_rows, reference_split
 from al_core.errors import (
     AlreadyLabeledError,
@@ -27,7 +28,7 @@ from al_core.errors import (
 from al_core.learning.coldstart import diverse_rows
 from al_core.learning.config import SessionConfig
 from al_core.learning.history import HistoryPoint
-from al_core.learning.models import make_model
+from al_core.learning.models import check_model_for, make_model
 from al_core.learning.modelstate import ModelState, Queried
 from al_core.learning.query import TEST, HistoryKind, Query, QueryKind
 from al_core.learning.stopping import stop_set_rows
@@ -66,6 +67,8 @@ class LabelingSession(ModelState):
     ) -> None:
         self.dataset = dataset
         self.config = config or SessionConfig()
+        if estimator is None:
+            check_model_for(self.config.model, is_sparse(dataset.X))
         self.estimator = (
             estimator if estimator is not None else make_model(self.config.model, self.config.seed)
         )
@@ -320,7 +323,9 @@ class LabelingSession(ModelState):
         self._budget = int(budget)
         self.config = replace(self.config, budget=int(budget))
 
-    def _standardization(self) -> tuple[np.ndarray, np.ndarray]:
+    def _standardization(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        if is_sparse(self.dataset.X):
+            return None, None  # measured as encoded (see ``coldstart``)
         if self._center is None or self._scale is None:
             X = self.dataset.X
             self._center = X.mean(axis=0)

@@ -16,7 +16,9 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from al_core.data.datasets import MISSING_LABEL
-from al_core.data.tabular import features_of_new_rows, read_frame
+from al_core.data.encoding import features_of_new_rows
+from al_core.data.matrix import Matrix
+from al_core.data.tabular import read_frame
 from al_core.data.textfile import read_source
 from al_core.errors import NotEnoughLabelsError
 from al_core.learning.models import full_proba
@@ -35,12 +37,11 @@ def _model(project: Project):
     return model
 
 
-def _predict(model, X: np.ndarray, n_classes: int) -> np.ndarray:
+def _predict(model, X: Matrix, n_classes: int) -> np.ndarray:
+    n = X.shape[0]
     return (
-        np.concatenate(
-            [full_proba(model, X[i : i + CHUNK], n_classes) for i in range(0, len(X), CHUNK)]
-        )
-        if len(X)
+        np.concatenate([full_proba(model, X[i : i + CHUNK], n_classes) for i in range(0, n, CHUNK)])
+        if n
         else np.zeros((0, n_classes))
     )
 
@@ -72,7 +73,7 @@ def predictions_frame(project: Project, data: str | Path | bytes | None = None) 
             raw = read_frame(content, name)
             X, labels, who = features_of_new_rows(dataset, raw, name), None, None
         proba = _predict(model, X, dataset.n_classes)
-    frame = pd.DataFrame({"row_id": np.arange(len(X))})
+    frame = pd.DataFrame({"row_id": np.arange(X.shape[0])})
     if dataset.id_column and raw is not None and dataset.id_column in raw.columns:
         frame[dataset.id_column] = raw[dataset.id_column].to_numpy()
     if labels is not None and who is not None:
@@ -81,10 +82,10 @@ def predictions_frame(project: Project, data: str | Path | bytes | None = None) 
         given[known] = names[labels[known]]
         frame["label"] = given
         frame["labeled_by"] = who
-    frame["predicted"] = names[proba.argmax(axis=1)] if len(X) else []
+    frame["predicted"] = names[proba.argmax(axis=1)] if len(proba) else []
     for i, name in enumerate(dataset.class_names):
         frame[f"p:{name}"] = proba[:, i]
-    frame["uncertainty"] = 1.0 - proba.max(axis=1) if len(X) else []
+    frame["uncertainty"] = 1.0 - proba.max(axis=1) if len(proba) else []
     return frame
 
 

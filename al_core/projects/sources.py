@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from al_core.data.datasets import Dataset, load_builtin
+from al_core.data.matrix import fingerprint
 from al_core.errors import DatasetError
 
 
@@ -29,7 +30,7 @@ class DataSource:
         ``random_state`` of generated built-ins.
     float32 : bool
         Store the pool as float32.
-    label_column, feature_columns, class_names, allow_many_classes
+    label_column, feature_columns, class_names, allow_many_classes, text_columns
         The loader's options for a file (see ``al_core.data.tabular.load_table``).
     """
 
@@ -41,6 +42,7 @@ class DataSource:
     feature_columns: tuple[str, ...] | None = None
     class_names: tuple[str, ...] | None = None
     allow_many_classes: bool = False
+    text_columns: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in ("builtin", "file"):
@@ -63,6 +65,7 @@ class DataSource:
             name=self.name,
             allow_many_classes=self.allow_many_classes,
             dtype=dtype,
+            text_columns=list(self.text_columns) if self.text_columns else None,
         )
 
     def to_dict(self) -> dict:
@@ -71,7 +74,7 @@ class DataSource:
     @classmethod
     def from_dict(cls, d: dict) -> DataSource:
         d = dict(d)
-        for key in ("feature_columns", "class_names"):
+        for key in ("feature_columns", "class_names", "text_columns"):
             if d.get(key) is not None:
                 d[key] = tuple(d[key])
         return cls(**d)
@@ -85,7 +88,7 @@ def content_hash(content: bytes) -> str:
 def dataset_hash(dataset: Dataset) -> str:
     """SHA-256 over features, ground truth and class names (hex)."""
     h = hashlib.sha256()
-    h.update(np.ascontiguousarray(dataset.X).tobytes())
+    fingerprint(h, dataset.X)
     if dataset.y is not None:
         h.update(np.ascontiguousarray(dataset.y, dtype=np.int64).tobytes())
     h.update("\x1f".join(dataset.class_names).encode())

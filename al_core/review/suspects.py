@@ -20,6 +20,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from al_core.data.matrix import is_sparse
 from al_core.errors import ModelFitError, NotEnoughLabelsError
 
 MAX_FOLDS = 5
@@ -93,7 +94,8 @@ def out_of_fold_proba(
     """
     folds = check_cross_validation(y)
     present = np.unique(y)
-    model = make_pipeline(StandardScaler(), clone(estimator))
+    # Centering would densify a sparse (text) pool; its words are TF-IDF-scaled anyway.
+    model = make_pipeline(StandardScaler(with_mean=not is_sparse(X)), clone(estimator))
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
     try:
         with warnings.catch_warnings():
