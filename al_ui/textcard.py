@@ -12,6 +12,10 @@ from collections.abc import Sequence
 
 from al_core.learning.words import Highlight
 
+FAINTEST = 0.15
+"""Words pushing less than this share of the strongest push in the text are not marked
+(with few labels every word has some weight; marking all of them says nothing)."""
+
 SHOWN_CHARS = 20_000
 """Characters of one cell drawn on the card; the rest is named, not drawn."""
 
@@ -36,8 +40,8 @@ def highlighted_html(
 ) -> str:
     """The text as escaped HTML, each highlighted word in its class's colour.
 
-    The shade grows with the word's push, relative to the strongest in this text; a
-    tooltip names the class. Text past ``shown_chars`` is replaced by a line saying how
+    The shade grows with the word's push, relative to the strongest in this text
+    (faint ones, under ``FAINTEST`` of it, are left unmarked); a tooltip names the class. Text past ``shown_chars`` is replaced by a line saying how
     much was left out.
     """
     shown = text[:shown_chars]
@@ -45,7 +49,7 @@ def highlighted_html(
     parts: list[str] = []
     at = 0
     for h in highlights:
-        if h.end > len(shown) or h.start < at:
+        if h.end > len(shown) or h.start < at or h.weight < FAINTEST * strongest:
             continue
         parts.append(html.escape(shown[at : h.start]))
         color = palette[h.klass % len(palette)]

@@ -53,6 +53,9 @@ def _team_project(folder: Path) -> None:
 def main() -> None:
     folder = Path(tempfile.mkdtemp()) / "projects"
     Project.create("digits", DataSource("builtin", "digits"), folder=folder).close()
+    tickets_config = SessionConfig(initial_fraction=0.05, budget=200)
+    tickets_source = DataSource("builtin", "tickets")
+    Project.create("tickets", tickets_source, tickets_config, folder=folder).close()
     _team_project(folder)
     server = Server(folder).start()
     truth = load_builtin("tutorial").y
@@ -84,6 +87,15 @@ def main() -> None:
                 page.keyboard.press(str(int(digits[row])))  # digit classes: their own key
                 row = wait_for_new_sample(page, row)
             shoot(page, "label-digits.png")
+
+            topics = load_builtin("tickets").y
+            page.goto(f"{server.url}/?project=tickets&annotator=Ada")
+            row = sample_id(page)
+            wait_ready(page)
+            for _ in range(6):
+                page.keyboard.press(str(int(topics[row]) + 1))
+                row = wait_for_new_sample(page, row)
+            shoot(page, "label-text.png")
 
             page.goto(f"{server.url}/setup?project=tutorial&annotator=Ada")
             wait_ready(page)

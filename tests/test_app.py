@@ -524,3 +524,32 @@ def test_a_bad_database_url_is_a_message_on_the_page(tmp_path, monkeypatch, url,
     assert not at.exception
     shown = texts(at)
     assert message in shown and "secret" not in shown
+
+
+def test_a_file_of_messages_becomes_a_text_project_whose_card_shows_the_text(app):
+    rng = np.random.default_rng(4)
+    good, bad = ["great", "lovely", "superb"], ["awful", "broken", "useless"]
+    n = 120
+    frame = pd.DataFrame(
+        {
+            "message": [
+                " ".join(rng.choice(good if i % 2 else bad, 2))
+                + f" <b>the</b> **item** number {i} was"
+                for i in range(n)
+            ],
+            "label": ["good" if i % 2 else "bad" for i in range(n)],
+        }
+    )
+    start(app)
+    upload(app, "messages.csv", frame.to_csv(index=False).encode())
+    # Nothing else could be a feature: the free-text column is chosen for the person.
+    assert app.multiselect(key="upload_texts_label").value == ["message"]
+    app.button(key="create_upload").click().run()
+    app.switch_page("al_ui/pages/label.py").run()
+    assert not app.exception
+    row = sample_id(app)
+    shown = [e.proto.body for e in app.get("html")]
+    box = next(b for b in shown if 'class="al-text"' in b)
+    assert "&lt;b&gt;the&lt;/b&gt; **item**" in box and "<mark" in box
+    assert frame.message[row].split()[0] in box
+    assert "Marked: words that pushed the model" in texts(app)

@@ -33,6 +33,23 @@ def as_pool(X: Matrix, dtype: type, sparse: bool = False) -> Matrix:
     return np.ascontiguousarray(X, dtype=dtype)
 
 
+def row_slice(X: Matrix, start: int, stop: int) -> Matrix:
+    """Rows ``start:stop`` without copying them (a view, for dense and CSR alike).
+
+    SciPy copies a CSR row slice; scoring a pool chunk by chunk would copy the whole pool
+    on every label. The view shares the pool's arrays; nothing may write to it.
+    """
+    if not sp.issparse(X):
+        return X[start:stop]
+    stop = min(stop, X.shape[0])
+    begin, end = X.indptr[start], X.indptr[stop]
+    return sp.csr_matrix(
+        (X.data[begin:end], X.indices[begin:end], X.indptr[start : stop + 1] - begin),
+        shape=(stop - start, X.shape[1]),
+        copy=False,
+    )
+
+
 def row_block(X: Matrix, ids: np.ndarray) -> Matrix:
     """A standalone copy of some rows, laid out for fast repeated products."""
     block = X[np.asarray(ids, dtype=np.int64)]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import ClassifierMixin
 
+from al_core.data.matrix import row_slice
 from al_core.learning.models import is_plain_logistic, predict_proba_fast
 from al_core.learning.strategies import SCORERS
 
@@ -60,7 +61,7 @@ def rank_pool(
         w = model.coef_[0].astype(X.dtype, copy=False)
         b = X.dtype.type(model.intercept_[0])
         for start in range(0, n, chunk_rows):
-            d = X[start : start + chunk_rows] @ w
+            d = row_slice(X, start, start + chunk_rows) @ w
             d += b
             np.abs(d, out=d)
             np.negative(d, out=rank[start : start + chunk_rows], casting="unsafe")
@@ -69,14 +70,14 @@ def rank_pool(
         rank = np.empty(n)
         for start in range(0, n, chunk_rows):
             rank[start : start + chunk_rows] = _FROM_EXPONENTIALS[strategy](
-                *_exponentials(model, X[start : start + chunk_rows])
+                *_exponentials(model, row_slice(X, start, start + chunk_rows))
             )
         exact = True
     else:
         rank = np.empty(n)
         for start in range(0, n, chunk_rows):
             rank[start : start + chunk_rows] = scorer(
-                predict_proba_fast(model, X[start : start + chunk_rows])
+                predict_proba_fast(model, row_slice(X, start, start + chunk_rows))
             )
         exact = True
     rank[blocked] = -np.inf

@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline
 
 from al_core.data.datasets import MISSING_LABEL
 from al_core.data.encoding import features_of_new_rows
-from al_core.data.matrix import Matrix
+from al_core.data.matrix import Matrix, row_slice
 from al_core.data.tabular import read_frame
 from al_core.data.textfile import read_source
 from al_core.errors import NotEnoughLabelsError
@@ -40,7 +40,9 @@ def _model(project: Project):
 def _predict(model, X: Matrix, n_classes: int) -> np.ndarray:
     n = X.shape[0]
     return (
-        np.concatenate([full_proba(model, X[i : i + CHUNK], n_classes) for i in range(0, n, CHUNK)])
+        np.concatenate(
+            [full_proba(model, row_slice(X, i, i + CHUNK), n_classes) for i in range(0, n, CHUNK)]
+        )
         if n
         else np.zeros((0, n_classes))
     )
