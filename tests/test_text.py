@@ -329,3 +329,20 @@ print(json.dumps(model.predict_proba(frame)[:, 0].tolist()))
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert np.allclose(json.loads(done.stdout), frame["p:bad"])
+
+
+def test_a_large_pool_hashes_its_words_and_still_marks_them(monkeypatch):
+    import al_core.data.text as text
+
+    monkeypatch.setattr(text, "HASHING_ROWS", 50)  # as if the pool were over 200,000 rows
+    data = load_table(_csv(_reviews()), label_column="verdict", text_columns=["review"])
+    assert data.n_features == text.HASH_FEATURES + 1 and sp.issparse(data.X)
+    assert "review: #0" in data.feature_names
+    s = _fit(data, 40)
+    good = data.class_names.index("good")
+    row = int(np.flatnonzero(data.y == good)[0])
+    review = data.raw.review[row]
+    marks = {
+        review[m.start : m.end]: m.klass for m in word_highlights(data, s.model, row, "review")
+    }
+    assert any(w in GOOD and c == good for w, c in marks.items())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
+from sklearn.decomposition import PCA
 
 from al_core.learning.intervals import accuracy_interval, within_noise
 from al_core.learning.poolmap import PoolMap, pool_map
@@ -104,9 +105,10 @@ def _pool_map(project: Project) -> None:
         current,
     )
     st.plotly_chart(fig, key="pool_map", config={"displayModeBar": False})
+    method = "PCA" if isinstance(drawn.pca, PCA) else "truncated SVD of the words"
     st.caption(
-        f"A map of the pool ({len(drawn.rows):,} of {data.n_samples:,} rows; PCA, fixed for the "
-        "project). Colour: the model's predicted class, paler where it is less sure. Ringed: "
+        f"A map of the pool ({len(drawn.rows):,} of {data.n_samples:,} rows; {method}, fixed "
+        "for the project). Colour: the model's predicted class, paler where it is less sure. Ringed: "
         "labeled. Numbered: the rows the model asked about, in order. Star: the sample on "
         "the annotator's screen."
     )
