@@ -45,7 +45,11 @@ def add_project_commands(sub) -> None:
     new.add_argument("--initial-fraction", type=float, default=defaults.initial_fraction)
     new.add_argument("--n-test", type=int, default=defaults.n_test_to_label, help=N_TEST_HELP)
     new.add_argument("--overlap", type=float, default=defaults.overlap)
-    new.add_argument("--float32", action="store_true", help="store the pool as float32")
+    new.add_argument(
+        "--float32",
+        action="store_true",
+        help="store the pool as float32 (the default above 100,000 rows)",
+    )
     rev = sub.add_parser("review", help="a project's review queue: conflicts, likely mistakes")
     rev.add_argument("project", help="project name (a file NAME.alproj in the projects folder)")
     rev.add_argument("--top", type=int, default=10, help="likely mistakes to list (default 10)")
@@ -216,7 +220,7 @@ def run_create(args, out) -> None:
     if args.data in BUILTINS:
         if args.label_column or args.text_column or args.class_names:
             raise UsageError("--label-column, --text-column and --class-names are for files")
-        source = DataSource("builtin", args.data, seed=args.seed, float32=args.float32)
+        source = DataSource("builtin", args.data, seed=args.seed, float32=args.float32 or None)
     else:
         content, _ = read_source(args.data, None, None)
         classes = [c.strip() for c in (args.class_names or "").split(",") if c.strip()]
@@ -224,7 +228,7 @@ def run_create(args, out) -> None:
             "file",
             Path(args.data).name,
             seed=args.seed,
-            float32=args.float32,
+            float32=args.float32 or None,
             label_column=args.label_column,
             class_names=tuple(classes) or None,
             text_columns=tuple(args.text_column) or None,

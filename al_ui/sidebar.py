@@ -12,7 +12,7 @@ from al_core.learning.stopping import stopping_advice
 from al_core.projects.project import Project
 
 from .charts import learning_curve_figure
-from .messages import md
+from .messages import md, measured_on
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -22,7 +22,7 @@ def _figure(
     # Keyed on the project's event count: the figure is rebuilt only after a change.
     band = _project.baseline(compute=False) if with_band else None
     s = _project.session
-    return learning_curve_figure(s.history, band, n_test=s.n_test)
+    return learning_curve_figure(s.history, band, n_test=s.n_evaluated)
 
 
 @st.cache_resource
@@ -75,7 +75,7 @@ def sidebar_panel(project: Project) -> None:
         c1.metric(
             "Test accuracy",
             "—" if acc is None else f"{acc:.3f}",
-            help=f"Measured on {s.n_test} held-out test rows.",
+            help=f"Measured on {measured_on(s)}.",
         )
         c2.metric(
             "Labels",
@@ -85,14 +85,14 @@ def sidebar_panel(project: Project) -> None:
         if acc is None:
             st.caption("The chart starts once the test set is labeled and two classes are known.")
             return
-        low, high = accuracy_interval(acc, s.n_test)
+        low, high = accuracy_interval(acc, s.n_evaluated)
         st.caption(
-            f"95 % interval {low:.3f}–{high:.3f}: the test set has {s.n_test} rows, so one "
-            f"row is {1 / s.n_test:.3f} of accuracy."
+            f"95 % interval {low:.3f}–{high:.3f}: measured on {measured_on(s)}, so one "
+            f"row is {1 / s.n_evaluated:.3f} of accuracy."
         )
         if (high - low) / 2 > 0.1:
             st.warning(
-                f"With {s.n_test} test rows the accuracy is only known to about "
+                f"With {s.n_evaluated} test rows the accuracy is only known to about "
                 f"±{(high - low) / 2:.2f}. About {rows_for_half_width(acc)} test rows would "
                 "bring that under ±0.05.",
                 icon=":material/straighten:",
@@ -109,6 +109,6 @@ def sidebar_panel(project: Project) -> None:
             st.caption(f"No random-sampling band: {md(band)}")
         elif project.dataset.fully_labeled:
             st.caption("Computing the random-sampling band (10 simulated runs)…")
-        advice = stopping_advice(s.history, s.n_test)
+        advice = stopping_advice(s.history, s.n_evaluated)
         show, icon, title = ADVICE_LOOK[advice.state]
         show(f"**{title}.** {advice.reason}", icon=icon)

@@ -91,3 +91,22 @@ def random_test_rows(n_samples: int, n_test: int, seed: int) -> np.ndarray:
             f"the test set must have between 1 and {n_samples - 1} rows, got {n_test}"
         )
     return np.random.default_rng(seed).choice(n_samples, size=n_test, replace=False)
+
+
+def stratified_sample(ids: np.ndarray, labels: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """``n`` of ``ids``, drawn with each class's share kept (plain random where a class
+    is too small to stratify), sorted.
+
+    Parameters
+    ----------
+    ids : ndarray of shape (m,), m > n
+    labels : ndarray of shape (m,)
+        The class of each id.
+    n : int
+    seed : int
+    """
+    try:
+        picked, _ = train_test_split(ids, train_size=n, random_state=seed, stratify=labels)
+    except ValueError:  # a class with a single row cannot be split
+        picked = np.random.default_rng(seed).choice(ids, size=n, replace=False)
+    return np.sort(np.asarray(picked, dtype=np.int64))

@@ -84,6 +84,7 @@ class LabelingSession(ModelState):
         self._last_query_ms = 0.0
         self._cold_scores: dict[int, float] = {}
         self._X_test: np.ndarray | None = None
+        self._evaluated: np.ndarray | None = None
         self._X_stop: np.ndarray | None = None
         self._deferring = False
         self._stale = False

@@ -119,7 +119,7 @@ def simulate(
         if on_step is not None and point is not None:
             on_step(point)
     n_labeled, accuracy = learning_curve(session.history)
-    advice = stopping_advice(session.history, session.n_test)
+    advice = stopping_advice(session.history, session.n_evaluated)
     return SimulationResult(
         n_labeled=n_labeled,
         accuracy=accuracy,

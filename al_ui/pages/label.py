@@ -93,13 +93,13 @@ def _end_state(project: Project) -> None:
     c1.metric("Final test accuracy", "—" if s.accuracy is None else f"{s.accuracy:.3f}")
     if first is not None and first.accuracy is not None and s.accuracy is not None:
         gain = s.accuracy - first.accuracy
-        noise = within_noise(first.accuracy, s.accuracy, s.n_test)
+        noise = within_noise(first.accuracy, s.accuracy, s.n_evaluated)
         c2.metric(
             "Started at",
             f"{first.accuracy:.3f}",
             delta="within noise" if noise else f"{gain:+.3f}",
             delta_color="off" if noise else "normal",
-            help=f"A change smaller than the noise of {s.n_test} test rows is not a gain.",
+            help=f"A change smaller than the noise of {s.n_evaluated} test rows is not a gain.",
         )
     c3.metric("Labels used", f"{s.n_labeled}")
     st.write(

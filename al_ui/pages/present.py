@@ -17,7 +17,7 @@ from al_core.learning.stopping import stopping_advice
 from al_core.projects.project import Project
 from al_core.simulation.compare import Curve, random_labels_to_reach
 from al_ui.charts import learning_curve_figure, pool_map_figure
-from al_ui.messages import md
+from al_ui.messages import md, measured_on
 from al_ui.sidebar import ADVICE_LOOK, sidebar_panel
 from al_ui.state import annotator, project_or_message
 
@@ -35,9 +35,9 @@ def _figures(project: Project, band: Curve | None) -> None:
     if acc is None:
         c1.metric("Test accuracy", "—")
     else:
-        low, high = accuracy_interval(acc, s.n_test)
-        c1.metric("Test accuracy", f"{acc:.3f}", help=f"95 % interval on {s.n_test} test rows")
-        c1.caption(f"95 % interval {low:.3f}–{high:.3f} ({s.n_test} test rows)")
+        low, high = accuracy_interval(acc, s.n_evaluated)
+        c1.metric("Test accuracy", f"{acc:.3f}", help=f"95 % interval on {measured_on(s)}")
+        c1.caption(f"95 % interval {low:.3f}–{high:.3f} ({measured_on(s)})")
     if band is not None and acc is not None:
         needed = random_labels_to_reach(band, acc)
         beyond = int(band.n_labeled[-1]) - s.n_labeled
@@ -59,7 +59,7 @@ def _figures(project: Project, band: Curve | None) -> None:
     else:
         c2.metric("Labels saved", "—")
         c2.caption("Needs data with known labels (for the random band) and a model.")
-    advice = stopping_advice(s.history, s.n_test)
+    advice = stopping_advice(s.history, s.n_evaluated)
     show, icon, title = ADVICE_LOOK[advice.state]
     with c3:
         show(f"**{title}.** {advice.reason}", icon=icon)
@@ -73,13 +73,13 @@ def _level_note(project: Project, band: Curve, acc: float) -> None:
     if at.size == 0:
         return
     random_now = float(band.mean[at[-1]])
-    if acc <= random_now or within_noise(random_now, acc, s.n_test):
+    if acc <= random_now or within_noise(random_now, acc, s.n_evaluated):
         first = float(band.mean[0])
         reach = random_labels_to_reach(band, float(band.mean.max()) - 0.01)
         easy = "" if reach is None else f" {reach} random labels already reach the plateau."
         st.info(
             f"**Random sampling is level with this project here** ({random_now:.3f} against "
-            f"{acc:.3f}, within the noise of {s.n_test} test rows). The data may be easy "
+            f"{acc:.3f}, within the noise of {s.n_evaluated} test rows). The data may be easy "
             f"(random starts at {first:.3f}), or the start already on the plateau.{easy}",
             icon=":material/balance:",
         )
@@ -125,7 +125,7 @@ def presenter_view() -> None:
     _figures(project, band)
     left, right = st.columns([3, 2], gap="large")
     with left:
-        fig = learning_curve_figure(s.history, band, height=460, n_test=s.n_test)
+        fig = learning_curve_figure(s.history, band, height=460, n_test=s.n_evaluated)
         st.plotly_chart(fig, key="present_curve", config={"displayModeBar": False})
         st.caption(
             "Green: this project, with its 95 % interval. Grey: random sampling from the same "
