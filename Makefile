@@ -60,6 +60,8 @@ $(MODAL_STAMP): benchmarks/requirements-modal.txt requirements.txt
 bench: $(STAMP) $(MODAL_STAMP) chromium
 	$(BIN)/python -m benchmarks all results.json
 	$(MODAL_VENV)/bin/python -m benchmarks engine results-modal.json
+	$(BIN)/python -m benchmarks.multiclass
+	$(BIN)/python -m benchmarks.text
 
 suspects: $(STAMP)
 	$(BIN)/python -m benchmarks.suspects --seeds 10

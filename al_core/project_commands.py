@@ -36,6 +36,12 @@ def add_project_commands(sub) -> None:
     new.add_argument("--data", required=True, help=f"{', '.join(BUILTINS)} or a file path")
     new.add_argument("--label-column", help="label column of a CSV/Parquet file")
     new.add_argument("--text-column", action="append", default=[], help=TEXT_HELP)
+    new.add_argument(
+        "--on-server",
+        action="store_true",
+        help="use the file where it is, without copying it into the project (for large "
+        "pools; it must not move or change)",
+    )
     new.add_argument("--class-names", help="the classes, comma-separated (without labels)")
     new.add_argument("--model", default=defaults.model, choices=list(MODELS))
     new.add_argument("--strategy", default=defaults.strategy, choices=list(STRATEGIES))
@@ -222,11 +228,18 @@ def run_create(args, out) -> None:
             raise UsageError("--label-column, --text-column and --class-names are for files")
         source = DataSource("builtin", args.data, seed=args.seed, float32=args.float32 or None)
     else:
-        content, _ = read_source(args.data, None, None)
         classes = [c.strip() for c in (args.class_names or "").split(",") if c.strip()]
+        if args.on_server:
+            where = Path(args.data).resolve()
+            if not where.is_file():
+                raise UsageError(f"there is no file {str(where)!r}")
+            name = str(where)
+        else:
+            content, _ = read_source(args.data, None, None)
+            name = Path(args.data).name
         source = DataSource(
-            "file",
-            Path(args.data).name,
+            "server" if args.on_server else "file",
+            name,
             seed=args.seed,
             float32=args.float32 or None,
             label_column=args.label_column,

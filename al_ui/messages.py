@@ -138,8 +138,8 @@ def measured_on(s) -> str:
     """Which test rows an accuracy is measured on, for captions and help texts."""
     if s.n_evaluated < s.n_test:
         return (
-            f"a fixed sample of {s.n_evaluated:,} of the {s.n_test:,} held-out test rows "
+            f"a fixed sample of {s.n_evaluated:,} of the {s.n_test:,} test rows "
             "(stratified by class; a larger test set would cost time on every label and "
             "narrow the interval little)"
         )
-    return f"{s.n_test:,} held-out test rows"
+    return f"{s.n_test:,} test rows"

@@ -30,9 +30,8 @@ PRESSES, WARMUP = 30, 3
 
 _ARM = """() => {
   window.__lat = undefined;
-  const before = (document.querySelector('h3') || {}).innerText;
-  const read = () => { const h = [...document.querySelectorAll('h3')]
-                         .find(e => /Sample #\\d+/.test(e.innerText));
+  const read = () => { const h = [...document.querySelectorAll('h3, button')]
+                         .find(e => /Sample .*#\\d+/.test(e.innerText));
                        return h && h.innerText; };
   const start = read();
   window.addEventListener('keydown', () => {

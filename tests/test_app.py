@@ -553,3 +553,39 @@ def test_a_file_of_messages_becomes_a_text_project_whose_card_shows_the_text(app
     assert "&lt;b&gt;the&lt;/b&gt; **item**" in box and "<mark" in box
     assert frame.message[row].split()[0] in box
     assert "Marked: words that pushed the model" in texts(app)
+
+
+def test_a_file_on_the_server_becomes_a_project_without_a_copy(app, tmp_path):
+    rng = np.random.default_rng(2)
+    n = 200
+    frame = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    frame["label"] = np.where(frame.a > 0, "up", "down")
+    path = tmp_path / "data" / "pool.parquet"
+    path.parent.mkdir()
+    frame.to_parquet(path)
+    start(app)
+    app.switch_page("al_ui/pages/setup.py").run()
+    app.text_input(key="server_path").input("pool.parquet").run()
+    assert "on the server. Give the full path" in texts(app)
+    app.text_input(key="server_path").input(str(path)).run()
+    app.selectbox(key=f"server_label_{path}").set_value("label").run()
+    app.button(key="create_server").click().run()
+    assert not app.exception
+    app.switch_page("al_ui/pages/label.py").run()
+    assert sample_id(app) is not None
+    with sqlite3.connect(tmp_path / "pool.alproj") as db:
+        assert db.execute("SELECT COUNT(*) FROM blobs").fetchone()[0] == 0
+
+
+def test_a_huge_test_set_is_named_as_the_sample_it_is_measured_on(app, tmp_path):
+    from al_core import SessionConfig
+    from al_core.projects.sources import DataSource
+
+    config = SessionConfig(test_size=0.3, initial_fraction=0.002, budget=None)
+    Project.create("big", DataSource("builtin", "synthetic_100k"), config, folder=tmp_path).close()
+    app.query_params["project"] = "big"
+    app.query_params["annotator"] = "Ada"
+    for page in ("al_ui/pages/label.py", "al_ui/pages/present.py"):
+        app.switch_page(page).run()
+        assert not app.exception
+        assert "a fixed sample of 10,000 of the 30,000 test rows" in texts(app), page

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from al_core import SessionConfig, load_builtin
@@ -59,3 +60,65 @@ def test_an_old_project_keeps_its_float64_pool(tmp_path):
     p = Project.create("old", DataSource("builtin", "tutorial", float32=False), folder=tmp_path)
     p.close()
     assert Project.open("old", folder=tmp_path).dataset.X.dtype == np.float64
+
+
+def _server_file(tmp_path, n=300):
+    rng = np.random.default_rng(0)
+    size = rng.normal(10, 3, n)
+    size[5] = np.nan
+    frame = pd.DataFrame(
+        {
+            "item": [f"I{i:04d}" for i in range(n)],
+            "size": size,
+            "plan": rng.choice(["a", "b", "c"], n),
+            "note": [f"called about {i}" for i in range(n)],
+            "label": np.where(np.nan_to_num(size, nan=10) > 10, "big", "small"),
+        }
+    )
+    path = tmp_path / "pool.parquet"
+    frame.to_parquet(path)
+    return path, frame
+
+
+def test_a_large_pool_keeps_no_second_copy_of_its_numbers_and_shows_them_back(
+    tmp_path, monkeypatch
+):
+    import al_core.projects.sources as sources
+    from al_core.learning.explain import feature_context
+
+    monkeypatch.setattr(sources, "FLOAT32_ABOVE", 100)  # as if 300 rows were millions
+    path, frame = _server_file(tmp_path)
+    data = DataSource("server", str(path), label_column="label").load()
+    assert data.X.dtype == np.float32
+    assert list(data.raw.columns) == ["item", "plan", "note"]  # no size, no label
+    s = LabelingSession(data, SessionConfig(initial_fraction=0.1))
+    shown = feature_context(data, s.labels, s.train_ids, 7).set_index("feature")["value"]
+    assert shown["size"] == pytest.approx(frame["size"][7], rel=1e-5)
+    assert shown["plan"] == frame["plan"][7]
+    imputed = feature_context(data, s.labels, s.train_ids, 5).set_index("feature")["value"]
+    assert imputed["size"] == pytest.approx(np.nanmedian(frame["size"]), rel=1e-5)
+
+
+def test_a_project_on_a_server_file_reads_it_in_place(tmp_path, monkeypatch):
+    import io
+    import shutil
+    import sqlite3
+
+    from al_core.cli import main
+    from al_core.errors import DatasetError
+
+    path, _ = _server_file(tmp_path)
+    monkeypatch.setenv("AL_PROJECTS_DIR", str(tmp_path / "p"))
+    out = io.StringIO()
+    args = ["create", "big", "--data", str(path), "--label-column", "label", "--on-server"]
+    assert main(args, out=out) == 0
+    with sqlite3.connect(tmp_path / "p" / "big.alproj") as db:
+        assert db.execute("SELECT COUNT(*) FROM blobs").fetchone()[0] == 0  # not copied
+    p = Project.open("big", folder=tmp_path / "p")
+    assert p.dataset.n_samples == 300
+    p.close()
+    shutil.move(path, tmp_path / "moved.parquet")
+    with pytest.raises(DatasetError, match="pool.parquet"):
+        Project.open("big", folder=tmp_path / "p")
+    with pytest.raises(DatasetError, match="full path"):
+        DataSource("server", "pool.parquet")

@@ -132,3 +132,38 @@ def as_categories(col: pd.Series) -> pd.Series:
 def as_texts(col: pd.Series) -> pd.Series:
     """A column as the text vectorizer reads it (missing: empty; cut to the model's length)."""
     return col.where(col.notna(), "").astype(str).str.slice(0, MAX_TEXT_CHARS)
+
+
+def without_numeric_features(dataset: Dataset) -> pd.DataFrame | None:
+    """``dataset.raw`` without its numeric feature columns and label column.
+
+    Those are in ``X`` and ``y`` already; on a pool of millions of rows keeping them twice
+    would double its memory. ``feature_value`` reads a numeric value back from ``X``.
+    """
+    if dataset.raw is None or dataset.transformer is None:
+        return dataset.raw
+    numeric = set(_numeric_columns(dataset.transformer))
+    keep = [c for c in dataset.raw.columns if c not in numeric and c != dataset.label_column]
+    return dataset.raw[keep]
+
+
+def _numeric_columns(transformer: ColumnTransformer) -> list[str]:
+    for step, _, columns in transformer.transformers_:
+        if step == "num":
+            return list(columns)
+    return []
+
+
+def feature_value(dataset: Dataset, row_id: int, column: str):
+    """A feature column's value in a row: from the file's table where it is kept, else
+    read back from the features (the scaling undone; a missing cell shows as the value
+    it was imputed with)."""
+    raw = dataset.raw
+    if raw is not None and column in raw.columns:
+        return raw.iloc[row_id][column]
+    numeric = _numeric_columns(dataset.transformer)
+    scaler = dataset.transformer.named_transformers_["num"][-1]
+    k = numeric.index(column)
+    j = int(dataset.transformer.output_indices_["num"].start) + k
+    x = dataset.X[row_id, j]
+    return float(x) * float(scaler.scale_[k]) + float(scaler.mean_[k])

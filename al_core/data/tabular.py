@@ -42,17 +42,7 @@ def read_frame(data: bytes, name: str = "file") -> pd.DataFrame:
         Empty, binary, unparsable or ragged files; duplicate or missing column names.
     """
     if data[:4] == b"PAR1":
-        _check_parquet_size(data, name)
-        try:
-            frame = pd.read_parquet(io.BytesIO(data))
-        except Exception as exc:  # pyarrow raises many types for a damaged file
-            raise DatasetError(f"{name}: the Parquet file could not be read ({exc}).") from exc
-        frame.columns = [str(c) for c in frame.columns]
-        _decode_binary_columns(frame, name)
-        _check_columns(list(frame.columns), name)
-        if frame.empty:
-            raise DatasetError(f"{name}: the file has column names but no rows of data.")
-        return frame
+        return _parquet_frame(io.BytesIO(data), name)
     text, encoding = decode_text(data, name)
     delimiter = sniff_delimiter(text)
     try:
@@ -80,6 +70,56 @@ def read_frame(data: bytes, name: str = "file") -> pd.DataFrame:
     return frame
 
 
+def _parquet_frame(source, name: str) -> pd.DataFrame:
+    """A Parquet file (a path, or a buffer of its bytes) as a checked DataFrame."""
+    _check_parquet_size(source, name)
+    try:
+        frame = pd.read_parquet(source)
+    except Exception as exc:  # pyarrow raises many types for a damaged file
+        raise DatasetError(f"{name}: the Parquet file could not be read ({exc}).") from exc
+    frame.columns = [str(c) for c in frame.columns]
+    _decode_binary_columns(frame, name)
+    _check_columns(list(frame.columns), name)
+    if frame.empty:
+        raise DatasetError(f"{name}: the file has column names but no rows of data.")
+    return frame
+
+
+def _is_parquet_path(source) -> bool:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return False
+    try:
+        with open(source, "rb") as f:
+            return f.read(4) == b"PAR1"
+    except OSError:
+        return False  # read_source reports it
+
+
+def file_columns(path: str | Path) -> list[str]:
+    """The column names of a CSV or Parquet file, read from its header alone.
+
+    Raises
+    ------
+    DatasetError
+        If the file cannot be read, or its header is not a table's.
+    """
+    path = Path(path)
+    try:
+        if _is_parquet_path(path):
+            return [str(c) for c in pq.read_schema(path).names]
+        with open(path, "rb") as f:
+            head = f.read(65536)
+    except OSError as exc:
+        raise DatasetError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from exc
+    except Exception as exc:  # pyarrow raises many types for a damaged footer
+        raise DatasetError(f"{path.name}: the Parquet file could not be read ({exc}).") from exc
+    text, _ = decode_text(head, path.name)
+    header = next(csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text)), [])
+    columns = [h.strip() for h in header]
+    _check_columns(columns, path.name)
+    return columns
+
+
 def max_table_bytes() -> int:
     """The most memory a table may take once read: ``$AL_MAX_TABLE_MB`` (default 2000)."""
     try:
@@ -88,14 +128,14 @@ def max_table_bytes() -> int:
         return 2_000_000_000
 
 
-def _check_parquet_size(data: bytes, name: str) -> None:
+def _check_parquet_size(source, name: str) -> None:
     """Refuse, from its metadata alone, a Parquet file that would not fit once read.
 
     Parquet compresses well: a file of under a megabyte can hold gigabytes of zeros (a
     decompression bomb). Nothing is decompressed before this check.
     """
     try:
-        meta = pq.ParquetFile(io.BytesIO(data)).metadata
+        meta = pq.ParquetFile(source).metadata
     except Exception as exc:  # pyarrow raises many types for a damaged footer
         raise DatasetError(f"{name}: the Parquet file could not be read ({exc}).") from exc
     uncompressed = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
@@ -338,8 +378,13 @@ def load_table(
     DatasetError
         With a message that names the problem and what to do.
     """
-    data, name = read_source(source, name, max_bytes)
-    frame = read_frame(data, name)
+    if not isinstance(source, bytes) and _is_parquet_path(source) and max_bytes is None:
+        # Read where it lies: no copy of a large file's bytes in memory first.
+        name = name or Path(source).stem
+        frame = _parquet_frame(source, name)
+    else:
+        data, name = read_source(source, name, max_bytes)
+        frame = read_frame(data, name)
     return frame_to_dataset(
         frame,
         name,

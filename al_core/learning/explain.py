@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from al_core.data.datasets import Dataset
+from al_core.data.encoding import feature_value
 from al_core.data.matrix import dense_rows
 
 MIN_ROWS = 2
@@ -94,7 +95,7 @@ def _display_rows(dataset: Dataset, row_id: int) -> tuple[list[str], list, list[
     for column in dataset.feature_columns:
         if column in dataset.text_columns:
             continue  # shown as the text itself, above the table
-        value = raw.iloc[row_id][column]
+        value = feature_value(dataset, row_id, column)
         names.append(column)
         values.append("—" if pd.isna(value) else value)
         columns.append(None if column in dataset.categorical_columns else index.get(column))

@@ -25,6 +25,7 @@ from typing import Any
 from al_core.data.datasets import Dataset
 from al_core.errors import (
     ConfigError,
+    DatasetError,
     ProjectError,
 )
 from al_core.learning.config import SessionConfig
@@ -123,6 +124,9 @@ class Project(ProjectActions):
         try:
             dataset, config, meta = read_settings(store)
             return cls(store, dataset, config, meta)
+        except DatasetError:  # its own message (a server file moved, say) says it best
+            store.close()
+            raise
         except (KeyError, TypeError, ValueError) as exc:
             store.close()
             raise ProjectError(

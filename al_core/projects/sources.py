@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
 from al_core.data.datasets import Dataset, load_builtin
+from al_core.data.encoding import without_numeric_features
 from al_core.data.matrix import as_pool, fingerprint
 from al_core.errors import DatasetError
 
@@ -26,9 +28,12 @@ class DataSource:
 
     Attributes
     ----------
-    kind : {"builtin", "file"}
+    kind : {"builtin", "file", "server"}
+        A built-in; a file copied into the project; or a file that stays where it is on
+        the server (for pools too large to copy: ``name`` is its absolute path, and it
+        must not move or change).
     name : str
-        Built-in name, or the uploaded file's name.
+        Built-in name, the uploaded file's name, or the server file's path.
     seed : int
         ``random_state`` of generated built-ins.
     float32 : bool or None
@@ -50,30 +55,37 @@ class DataSource:
     text_columns: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in ("builtin", "file"):
+        if self.kind not in ("builtin", "file", "server"):
             raise DatasetError(f"unknown data source kind {self.kind!r}")
+        if self.kind == "server" and not Path(self.name).is_absolute():
+            raise DatasetError(f"a file on the server is named by its full path, not {self.name!r}")
 
     def load(self, content: bytes | None = None) -> Dataset:
         """Build the dataset; ``content`` holds the file's bytes for a file source."""
         dataset = self._load(content)
         if self.float32 is None and dataset.n_samples > FLOAT32_ABOVE:
-            return replace(dataset, X=as_pool(dataset.X, np.float32))
+            # A large pool: float32, and the file's numeric feature columns are not kept
+            # beside the features (the card reads them back from the features).
+            return replace(
+                dataset, X=as_pool(dataset.X, np.float32), raw=without_numeric_features(dataset)
+            )
         return dataset
 
     def _load(self, content: bytes | None) -> Dataset:
         dtype = np.float32 if self.float32 else np.float64
         if self.kind == "builtin":
             return load_builtin(self.name, seed=self.seed, dtype=dtype)
-        if content is None:
+        source: Path | bytes | None = Path(self.name) if self.kind == "server" else content
+        if source is None:
             raise DatasetError(f"the file {self.name!r} of this project is missing")
         from al_core.data.tabular import load_table
 
         return load_table(
-            content,
+            source,
             label_column=self.label_column,
             feature_columns=list(self.feature_columns) if self.feature_columns else None,
             class_names=list(self.class_names) if self.class_names else None,
-            name=self.name,
+            name=Path(self.name).name,
             allow_many_classes=self.allow_many_classes,
             dtype=dtype,
             text_columns=list(self.text_columns) if self.text_columns else None,

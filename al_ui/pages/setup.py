@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from al_core import BUILTINS, MODELS, STRATEGIES, ALError, SessionConfig, load_builtin
+from al_core import BUILTINS, ALError, load_builtin
 from al_core.data.columns import guess_label_column
 from al_core.data.datasets import Dataset
 from al_core.data.tabular import frame_to_dataset, read_frame, usable_as_feature
@@ -17,16 +17,11 @@ from al_core.projects.location import project_names
 from al_core.projects.project import Project
 from al_core.projects.sources import DataSource
 from al_ui.auth import admins_only
-from al_ui.messages import STRATEGY_LABELS, md, show_error
+from al_ui.messages import md, show_error
+from al_ui.project_form import DEFAULTS, NO_LABEL, create_project, settings_form
+from al_ui.server_file import server_section
 from al_ui.sidebar import sidebar_panel
 from al_ui.state import DEFAULT_PROJECT, PROJECT_KEY, folder_label, project_or_message, set_project
-
-NO_LABEL = "(no label column: I will label)"
-MODEL_LABELS = {
-    "logistic_regression": "Logistic regression",
-    "random_forest": "Random forest",
-    "naive_bayes": "Gaussian naive Bayes",
-}
 
 
 def _open_section() -> None:
@@ -49,91 +44,6 @@ def _open_section() -> None:
         set_project(choice)
         st.switch_page("al_ui/pages/label.py")
     st.caption(f"Projects are stored in `{folder_label()}`.")
-
-
-DEFAULTS = SessionConfig()
-"""The engine's defaults (the tutorial's settings), shown as the form's starting values."""
-
-
-def _settings(
-    prefix: str, has_oracle: bool, needs_test: bool, defaults: SessionConfig = DEFAULTS
-) -> dict:
-    c1, c2, c3 = st.columns(3)
-    model = c1.selectbox(
-        "Model",
-        list(MODELS),
-        index=list(MODELS).index(defaults.model),
-        format_func=MODEL_LABELS.get,
-        key=f"{prefix}_model",
-    )
-    strategy = c2.selectbox(
-        "Query strategy",
-        list(STRATEGIES),
-        index=list(STRATEGIES).index(defaults.strategy),
-        format_func=lambda s: STRATEGY_LABELS.get(s, s),
-        key=f"{prefix}_strategy",
-    )
-    batch = c3.number_input("Batch size", 1, 50, defaults.batch_size, key=f"{prefix}_batch")
-    c4, c5, c6 = st.columns(3)
-    budget = c4.number_input("Label budget", 1, 1_000_000, defaults.budget, key=f"{prefix}_budget")
-    seed = c5.number_input("Seed", 0, 2**31 - 1, defaults.seed, key=f"{prefix}_seed")
-    test_size, initial = defaults.test_size, defaults.initial_fraction
-    n_test = defaults.n_test_to_label
-    if has_oracle:
-        test_size = c6.number_input(
-            "Test fraction", 0.01, 0.9, defaults.test_size, step=0.05, key=f"{prefix}_test_size"
-        )
-        initial = st.number_input(
-            "Initially labeled fraction of the pool",
-            0.0001,
-            0.9,
-            defaults.initial_fraction,
-            step=0.05,
-            format="%.4f",
-            key=f"{prefix}_initial",
-        )
-    elif needs_test:
-        n_test = c6.number_input(
-            "Test rows to label first",
-            2,
-            10_000,
-            defaults.n_test_to_label,
-            key=f"{prefix}_n_test",
-            help="Uniformly random rows you label first; they only measure accuracy.",
-        )
-    overlap = st.slider(
-        "Overlap: share of labeled rows a second person also labels",
-        0.0,
-        0.5,
-        defaults.overlap,
-        step=0.05,
-        format="percent",
-        key=f"{prefix}_overlap",
-        help="Those rows go, blind, to a second annotator once the first has labeled them; "
-        "the pairs measure agreement (Data page) and differences go to the Review page.",
-    )
-    return dict(
-        model=model,
-        strategy=strategy,
-        batch_size=int(batch),
-        budget=int(budget),
-        seed=int(seed),
-        test_size=float(test_size),
-        initial_fraction=float(initial),
-        n_test_to_label=int(n_test),
-        overlap=float(overlap),
-    )
-
-
-def _create(name: str, source: DataSource, settings: dict, content: bytes | None = None) -> None:
-    try:
-        project = Project.create(name, source, SessionConfig(**settings), content=content)
-    except ALError as exc:
-        show_error(exc)
-        return
-    project.close()
-    set_project(project.name)  # the sanitized name
-    st.switch_page("al_ui/pages/label.py")
 
 
 def _builtin_section() -> None:
@@ -164,9 +74,11 @@ def _builtin_section() -> None:
             "speeds up; a larger start often begins on the plateau, where no strategy can "
             "show a gain."
         )
-    settings = _settings(f"builtin_{dataset}", has_oracle=True, needs_test=False, defaults=defaults)
+    settings = settings_form(
+        f"builtin_{dataset}", has_oracle=True, needs_test=False, defaults=defaults
+    )
     if st.button("Create project", key="create_builtin", type="primary"):
-        _create(name, DataSource("builtin", dataset, seed=settings["seed"]), settings)
+        create_project(name, DataSource("builtin", dataset, seed=settings["seed"]), settings)
 
 
 @st.cache_data(show_spinner=False)
@@ -302,7 +214,7 @@ def _upload_section() -> None:
     )
     stem = upload.name.rsplit(".", 1)[0]
     name = st.text_input("Project name", value=stem, key=f"upload_name_{upload.name}")
-    settings = _settings("upload", has_oracle=oracle, needs_test=not oracle)
+    settings = settings_form("upload", has_oracle=oracle, needs_test=not oracle)
     if st.button("Create project", key="create_upload", type="primary"):
         source = DataSource(
             "file",
@@ -314,7 +226,7 @@ def _upload_section() -> None:
             allow_many_classes=bool(allow_many),
             text_columns=tuple(texts) or None,
         )
-        _create(name, source, settings, content)
+        create_project(name, source, settings, content)
 
 
 def page() -> None:
@@ -326,11 +238,13 @@ def page() -> None:
     st.subheader("Create a project")
     if not admins_only("create projects or change their settings"):
         return
-    tab_builtin, tab_upload = st.tabs(["Built-in dataset", "Upload a file"])
-    with tab_builtin:
+    tabs = st.tabs(["Built-in dataset", "Upload a file", "File on the server"])
+    with tabs[0]:
         _builtin_section()
-    with tab_upload:
+    with tabs[1]:
         _upload_section()
+    with tabs[2]:
+        server_section()
 
 
 page()
