@@ -22,7 +22,6 @@ class _Derived(NamedTuple):
     unlabeled_mask: np.ndarray
     train_ids: np.ndarray
     n_unlabeled: int
-    test_labels: np.ndarray  # labels[test_order]
     n_test_pending: int
 
 
@@ -47,6 +46,8 @@ class LabelState:
         self._budget = budget
         self._version = 0  # bumped on every change to labels
         self._derived_version = -1
+        self._test_sorted: tuple[np.ndarray, np.ndarray] | None = None
+        self._pool: tuple[np.ndarray, np.ndarray] | None = None
 
     # ----------------------------------------------------------------- derived state
     def _derived(self) -> _Derived:
@@ -57,22 +58,39 @@ class LabelState:
         """
         if self._derived_version != self._version:
             known = self.labels != MISSING_LABEL
-            train = known & ~self.is_test
-            unlabeled = ~known & ~self.is_test
+            pool = self._pool_mask()
+            train = known & pool
+            unlabeled = np.greater(pool, known)  # in the pool and not known
             train_ids = np.flatnonzero(train)
-            test_labels = self.labels[self.test_order]
-            for arr in (train, unlabeled, train_ids, test_labels):
+            for arr in (train, unlabeled, train_ids):
                 arr.flags.writeable = False
+            # Gathered in ascending order: on a pool of millions, reading the test rows in
+            # their shuffled order cost more than the rest of this (cache misses).
+            pending = self.labels[self.test_rows_sorted] == MISSING_LABEL
             self._derived_cache = _Derived(
                 train_mask=train,
                 unlabeled_mask=unlabeled,
                 train_ids=train_ids,
                 n_unlabeled=int(np.count_nonzero(unlabeled)),
-                test_labels=test_labels,
-                n_test_pending=int(np.count_nonzero(test_labels == MISSING_LABEL)),
+                n_test_pending=int(np.count_nonzero(pending)),
             )
             self._derived_version = self._version
         return self._derived_cache
+
+    def _pool_mask(self) -> np.ndarray:
+        """``~is_test``, kept while the test set is the same (it is fixed at the start)."""
+        if self._pool is None or self._pool[0] is not self.test_order:
+            self._pool = (self.test_order, ~self.is_test)
+        return self._pool[1]
+
+    @property
+    def test_rows_sorted(self) -> np.ndarray:
+        """The test rows in ascending order (``test_order`` is the order shown); read-only."""
+        if self._test_sorted is None or self._test_sorted[0] is not self.test_order:
+            rows = np.sort(self.test_order)
+            rows.flags.writeable = False
+            self._test_sorted = (self.test_order, rows)
+        return self._test_sorted[1]
 
     @property
     def train_mask(self) -> np.ndarray:
@@ -114,10 +132,9 @@ class LabelState:
     @property
     def test_ids_pending(self) -> np.ndarray:
         """Test rows still to label, in the order they are shown."""
-        d = self._derived()
-        if d.n_test_pending == 0:
+        if self._derived().n_test_pending == 0:
             return self.test_order[:0]
-        return self.test_order[d.test_labels == MISSING_LABEL]
+        return self.test_order[self.labels[self.test_order] == MISSING_LABEL]
 
     def check_budget(self, budget: int) -> None:
         """Raise ``ConfigError`` unless ``budget`` could replace the current one."""

@@ -96,8 +96,7 @@ class ModelState(LabelState):
         if self._X_test is None:  # the test rows never change: one contiguous copy
             self._X_test = row_block(self.dataset.X, rows)
         pred = predict_fast(self.model, self._X_test)
-        truth = self._derived().test_labels if rows is self.test_order else self.labels[rows]
-        return float(np.mean(pred == truth))
+        return float(np.mean(pred == self.labels[rows]))
 
     @property
     def evaluated_rows(self) -> np.ndarray:
@@ -136,7 +135,8 @@ class ModelState(LabelState):
         if self.model is None:
             self._rank = None
         else:
-            blocked = np.concatenate([self.train_ids, self.test_order])
+            # Ascending test rows: writing to millions of rows in shuffled order is slow.
+            blocked = np.concatenate([self.train_ids, self.test_rows_sorted])
             self._rank, self._rank_exact = rank_pool(
                 self.model,
                 self.dataset.X,
