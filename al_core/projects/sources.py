@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from al_core.data.datasets import Dataset, load_builtin
 from al_core.data.encoding import without_numeric_features
@@ -66,9 +67,14 @@ class DataSource:
         if self.float32 is None and dataset.n_samples > FLOAT32_ABOVE:
             # A large pool: float32, and the file's numeric feature columns are not kept
             # beside the features (the card reads them back from the features).
-            return replace(
+            large = replace(
                 dataset, X=as_pool(dataset.X, np.float32), raw=without_numeric_features(dataset)
             )
+            del dataset
+            # Arrow's allocator keeps freed memory for reuse; the file's columns it held
+            # while reading would stay resident beside the pool for the server's life.
+            pa.default_memory_pool().release_unused()
+            return large
         return dataset
 
     def _load(self, content: bytes | None) -> Dataset:
