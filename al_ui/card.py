@@ -63,24 +63,32 @@ def feature_table(project: Project, row: int) -> None:
     z_cols = [c for c in frame.columns if c.startswith("z: ")]
     if frame["spread"].isna().all():
         frame = frame.drop(columns="spread")
-    top = set(frame["spread"].nlargest(3).index) if "spread" in frame else set()
+    # The few features that tell the classes apart; with two rows, marking both says nothing.
+    shown = min(3, len(frame) - 1)
+    top = set(frame["spread"].nlargest(shown).index) if "spread" in frame else set()
 
     def mark(r: pd.Series):
         style = "background-color: rgba(0, 121, 107, 0.14); font-weight: 600"
         return [style if r.name in top else ""] * len(r)
 
+    # Numbers as text: Streamlit draws a missing number as "None", whatever the Styler says.
     formats = {c: "{:+.2f}" for c in z_cols} | ({"spread": "{:.2f}"} if "spread" in frame else {})
-    styled = frame.style.apply(mark, axis=1).format(formats, na_rep="—")
-    styled = styled.format(
-        lambda v: f"{v:.4g}" if isinstance(v, float | np.floating) else str(v), subset=["value"]
-    )
+    for column, pattern in formats.items():
+        frame[column] = [("—" if pd.isna(v) else pattern.format(v)) for v in frame[column]]
+    frame["value"] = [
+        f"{v:.4g}" if isinstance(v, float | np.floating) else str(v) for v in frame["value"]
+    ]
+    right = {c: st.column_config.TextColumn(c, alignment="right") for c in ["value", *z_cols]}
     st.dataframe(
-        styled,
+        frame.style.apply(mark, axis=1),
         hide_index=True,
         height=min(38 + 35 * len(frame), 420),
-        column_config={
-            "spread": st.column_config.NumberColumn(
-                "spread", help="How differently the classes see this value (max − min |z|)"
+        column_config=right
+        | {
+            "spread": st.column_config.TextColumn(
+                "spread",
+                help="How differently the classes see this value (max − min |z|)",
+                alignment="right",
             )
         },
     )
