@@ -16,25 +16,24 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1
 
-chromium:
-	@if [ -x /usr/bin/chromium ]; then :; \
+# $(call debian_package,TEST,PACKAGE,WHAT): install PACKAGE with apt-get when the shell
+# TEST fails (as root), else say which command to run. WHAT says what needs it.
+define debian_package
+	@if $(1); then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		echo "Installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		echo "Installing Debian's $(2) for $(3)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
 	else \
-		echo "The browser tests need Chromium: run 'sudo apt-get install chromium' and try again."; \
+		echo "Debian's $(2) is needed for $(3): run 'sudo apt-get install $(2)' and try again."; \
 		exit 1; \
 	fi
+endef
+
+chromium:
+	$(call debian_package,[ -x /usr/bin/chromium ],chromium,the browser tests)
 
 postgresql:
-	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ]; then \
-		echo "Installing Debian's postgresql for the PostgreSQL store's tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
-	else \
-		echo "The PostgreSQL tests need the server: run 'sudo apt-get install postgresql' and try again."; \
-		exit 1; \
-	fi
+	$(call debian_package,ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1,postgresql,the PostgreSQL store's tests)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

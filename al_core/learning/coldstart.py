@@ -53,19 +53,21 @@ def diverse_rows(
     rng = as_generator(random_state)
     if candidates.size > MAX_CANDIDATES:
         candidates = np.sort(rng.choice(candidates, MAX_CANDIDATES, replace=False))
+
+    def standardized(rows: np.ndarray) -> Matrix:
+        return X[rows] if is_sparse(X) else (X[rows] - center) / scale
+
+    Z = standardized(candidates)
     if is_sparse(X):
-        Z = X[candidates]
         distance = _sparse_distances(Z)
     else:
-        Z = (X[candidates] - center) / scale
 
-        def distance(z):
+        def distance(z):  # z: one row, shape (1, n_features)
             return np.sum((Z - z) ** 2, axis=1)
 
     nearest = np.full(candidates.size, np.inf)
     for a in anchors[-MAX_CANDIDATES:]:
-        z = X[[a]] if is_sparse(X) else (X[a] - center) / scale
-        nearest = np.minimum(nearest, distance(z))
+        nearest = np.minimum(nearest, distance(standardized(np.asarray([a]))))
     picked: list[int] = []
     dists: list[float] = []
     for _ in range(k):
@@ -81,7 +83,7 @@ def diverse_rows(
                 j = int(rng.choice(np.setdiff1d(np.arange(candidates.size), picked)))
             dists.append(float(np.sqrt(nearest[j])))
         picked.append(j)
-        nearest = np.minimum(nearest, distance(Z[[j]] if is_sparse(X) else Z[j]))
+        nearest = np.minimum(nearest, distance(Z[[j]]))
         nearest[j] = 0.0
     return candidates[np.asarray(picked, dtype=np.int64)], np.asarray(dists)
 

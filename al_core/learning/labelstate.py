@@ -46,8 +46,7 @@ class LabelState:
         self._budget = budget
         self._version = 0  # bumped on every change to labels
         self._derived_version = -1
-        self._test_sorted: tuple[np.ndarray, np.ndarray] | None = None
-        self._pool: tuple[np.ndarray, np.ndarray] | None = None
+        self._test_layout: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     # ----------------------------------------------------------------- derived state
     def _derived(self) -> _Derived:
@@ -58,7 +57,7 @@ class LabelState:
         """
         if self._derived_version != self._version:
             known = self.labels != MISSING_LABEL
-            pool = self._pool_mask()
+            _, pool = self._fixed_by_test_set()
             train = known & pool
             unlabeled = np.greater(pool, known)  # in the pool and not known
             train_ids = np.flatnonzero(train)
@@ -66,7 +65,7 @@ class LabelState:
                 arr.flags.writeable = False
             # Gathered in ascending order: on a pool of millions, reading the test rows in
             # their shuffled order cost more than the rest of this (cache misses).
-            pending = self.labels[self.test_rows_sorted] == MISSING_LABEL
+            pending = self.labels[self._fixed_by_test_set()[0]] == MISSING_LABEL
             self._derived_cache = _Derived(
                 train_mask=train,
                 unlabeled_mask=unlabeled,
@@ -77,20 +76,19 @@ class LabelState:
             self._derived_version = self._version
         return self._derived_cache
 
-    def _pool_mask(self) -> np.ndarray:
-        """``~is_test``, kept while the test set is the same (it is fixed at the start)."""
-        if self._pool is None or self._pool[0] is not self.test_order:
-            self._pool = (self.test_order, ~self.is_test)
-        return self._pool[1]
+    def _fixed_by_test_set(self) -> tuple[np.ndarray, np.ndarray]:
+        """The test rows ascending, and ``~is_test``: kept while the test set is the same
+        (it is fixed at the start; ``test_order`` is replaced, never changed in place)."""
+        if self._test_layout is None or self._test_layout[0] is not self.test_order:
+            rows = np.sort(self.test_order)
+            rows.flags.writeable = False
+            self._test_layout = (self.test_order, rows, ~self.is_test)
+        return self._test_layout[1], self._test_layout[2]
 
     @property
     def test_rows_sorted(self) -> np.ndarray:
         """The test rows in ascending order (``test_order`` is the order shown); read-only."""
-        if self._test_sorted is None or self._test_sorted[0] is not self.test_order:
-            rows = np.sort(self.test_order)
-            rows.flags.writeable = False
-            self._test_sorted = (self.test_order, rows)
-        return self._test_sorted[1]
+        return self._fixed_by_test_set()[0]
 
     @property
     def train_mask(self) -> np.ndarray:

@@ -115,9 +115,7 @@ class ModelState(LabelState):
     @property
     def n_evaluated(self) -> int:
         """How many test rows an accuracy is measured on (see ``evaluated_rows``)."""
-        return (
-            min(self.n_test, TEST_SAMPLE_ROWS) if self.n_test > SAMPLE_TEST_ABOVE else self.n_test
-        )
+        return TEST_SAMPLE_ROWS if self.n_test > SAMPLE_TEST_ABOVE else self.n_test
 
     def predict_proba(self, row_ids) -> np.ndarray:
         """Class probabilities of rows under the current model, shape (m, n_classes).

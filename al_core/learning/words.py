@@ -69,8 +69,8 @@ def word_highlights(
     if not has_word_shares(model) or dataset.raw is None or dataset.transformer is None:
         return []
     assert model is not None
-    value = dataset.raw.iloc[row_id][column]
-    if not isinstance(value, str) or not value:
+    value = text_of(dataset, row_id, column)
+    if not value:
         return []
     matches = list(_WORD.finditer(value[:MAX_TEXT_CHARS]))
     if not matches:

@@ -92,6 +92,19 @@ def _read(content: bytes, filename: str) -> pd.DataFrame:
     return read_frame(content, filename)
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _text_guess(content: bytes, filename: str, label_column: str | None) -> list[str]:
+    # Cached: classifying every column of a large file on each widget change is slow.
+    frame = _read(content, filename)
+    candidates = [c for c in frame.columns if c != label_column]
+    guessed = [c for c in candidates if looks_like_text(frame[c])]
+    # Free text is chosen for the person only when nothing else could be a feature (a
+    # file of messages); beside numbers, a notes column stays context until chosen.
+    if any(usable_as_feature(frame[c]) for c in candidates if c not in guessed):
+        return []
+    return guessed
+
+
 @st.cache_resource(show_spinner="Reading the columns…", max_entries=2)
 def _preview(
     content: bytes,
@@ -153,15 +166,10 @@ def _upload_section() -> None:
         key=f"upload_features_{label_column}",
     )
     candidates = [c for c in columns if c != label_column]
-    guessed = [c for c in candidates if looks_like_text(frame[c])]
-    # Free text is chosen for the person only when nothing else could be a feature (a
-    # file of messages); beside numbers, a notes column stays context until chosen.
-    if any(usable_as_feature(frame[c]) for c in candidates if c not in guessed):
-        guessed = []
     texts = st.multiselect(
         "Text columns (their words become features)",
         candidates,
-        default=guessed,
+        default=_text_guess(content, upload.name, label_column),
         key=f"upload_texts_{label_column}",
         help="Free text such as a message or a review: each word becomes a feature "
         "(TF-IDF), and the card shows the text with the words that swayed the model.",
