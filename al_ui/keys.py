@@ -1,8 +1,12 @@
-"""Which key labels which class: the rule shown on every button and in the README."""
+"""Which key presses which button: the rule shown on every button and in the README,
+and the card title that carries the page's key handler."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import html
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 
 def shortcut_keys(class_names: Sequence[str]) -> list[str | None]:
@@ -16,3 +20,32 @@ def shortcut_keys(class_names: Sequence[str]) -> list[str | None]:
     if names and all(len(n) == 1 and n.isdigit() for n in names) and len(set(names)) == len(names):
         return names
     return [str(i + 1) if i < 9 else ("0" if i == 9 else None) for i in range(len(names))]
+
+
+_SCRIPT = (Path(__file__).with_name("keys.js")).read_text(encoding="utf-8")
+
+
+def sample_title_html(title_html: str, row: int, actions: Mapping[str, str], hint: str = "") -> str:
+    """The card's title, carrying the page's key handler (``keys.js``).
+
+    Drawn with ``st.html(..., unsafe_allow_javascript=True)``, which puts it on the page
+    in an effect, like the buttons' shortcuts: when the title shows, keys are caught.
+
+    Parameters
+    ----------
+    title_html : str
+        The title's text, already escaped HTML.
+    row : int
+        The row on the card; a press is pinned to it.
+    actions : mapping of str to str
+        Key (lower case) to the widget key of the button it presses.
+    hint : str
+        Plain text shown when the pointer rests on the title.
+    """
+    keys = html.escape(json.dumps({k.lower(): v for k, v in actions.items()}), quote=True)
+    return (
+        f'<div class="al-sample-title" data-row="{int(row)}" data-keys="{keys}" '
+        f'title="{html.escape(hint, quote=True)}" '
+        'style="font-weight:600;white-space:nowrap;line-height:2.5rem">'
+        f"{title_html}</div><script>{_SCRIPT}</script>"
+    )

@@ -30,8 +30,7 @@ PRESSES, WARMUP = 30, 3
 
 _ARM = """() => {
   window.__lat = undefined;
-  const read = () => { const h = [...document.querySelectorAll('h3, button')]
-                         .find(e => /Sample .*#\\d+/.test(e.innerText));
+  const read = () => { const h = document.querySelector('.al-sample-title') || document.querySelector('h3');
                        return h && h.innerText; };
   const start = read();
   window.addEventListener('keydown', () => {

@@ -6,6 +6,8 @@ key press reruns only the card and the sidebar chart, never the whole page.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import streamlit as st
 
@@ -15,7 +17,7 @@ from al_core.projects.oracle import ORACLE, oracle_labels
 from al_core.projects.project import Project
 from al_ui.auth import is_admin
 from al_ui.card import probability_bars, sample_view
-from al_ui.keys import shortcut_keys
+from al_ui.keys import sample_title_html, shortcut_keys
 from al_ui.messages import STRATEGY_LABELS, md, show_error, why_chosen
 from al_ui.sidebar import sidebar_panel
 from al_ui.state import annotator, project_or_message
@@ -165,11 +167,9 @@ def _card(project: Project, query) -> None:
 def _buttons(project: Project, row: int) -> None:
     names = project.dataset.class_names
     keys = shortcut_keys(names)
+    actions = {key: f"label_{row}_{i}" for i, key in enumerate(keys) if key is not None}
+    actions |= {"s": f"skip_{row}", "u": f"undo_{row}"}
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-        # The sample's name goes into its slot only after the class buttons are sent:
-        # the browser draws elements in the order they arrive, so a person (or a
-        # test) who presses a key as soon as the name shows finds its button there.
-        # Drawn as a button, it also waits for the same lazily loaded code as they do.
         title_slot = st.empty()
         for i, (name, key) in enumerate(zip(names, keys, strict=True)):
             st.button(
@@ -197,11 +197,19 @@ def _buttons(project: Project, row: int) -> None:
             args=(_undo, project, row),
         )
         row_name = project.dataset.row_name(row)
-        title_slot.button(
-            f"**Sample #{row}**" if row_name is None else f"**Sample {md(row_name)}** · row #{row}",
-            key=f"sample_{row}",
-            type="tertiary",
-            help="The sample shown; the keys on the buttons label it.",
+        title = (
+            f"Sample #{row}"
+            if row_name is None
+            else f"Sample {html.escape(str(row_name))} · row #{row}"
+        )
+        # Sent after the buttons, and drawn by the browser only once the key handler it
+        # carries is live (al_ui/keys.py): a press made as soon as it shows is kept.
+        title_slot.html(
+            sample_title_html(
+                title, row, actions, "The sample shown; the keys on the buttons label it."
+            ),
+            width="content",
+            unsafe_allow_javascript=True,
         )
 
 

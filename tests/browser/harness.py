@@ -121,6 +121,7 @@ def launch(playwright):
 
 # ---------------------------------------------------------------- page helpers
 SAMPLE = re.compile(r"Sample .*?#(\d+)")
+TITLE = ".al-sample-title"  # the card's title (al_ui/keys.py)
 
 
 def wait_ready(page, timeout: float = 30_000, quiet_ms: int = 600) -> None:
@@ -145,7 +146,7 @@ def wait_ready(page, timeout: float = 30_000, quiet_ms: int = 600) -> None:
 
 def sample_id(page, timeout: float = 30_000) -> int:
     """The id of the sample on the card, once it is visible."""
-    title = page.get_by_role("button", name=SAMPLE).first
+    title = page.locator(TITLE).first
     title.wait_for(timeout=timeout)
     return int(SAMPLE.search(title.inner_text()).group(1))
 
@@ -154,9 +155,8 @@ def wait_for_new_sample(page, old: int, timeout: float = 30_000) -> int:
     """Wait until the card shows a sample other than ``old``; returns its id."""
     page.wait_for_function(
         """(old) => {
-             const h = [...document.querySelectorAll('button')].find(e => /Sample .*?#\\d+/.test(e.innerText));
-             const m = h && h.innerText.match(/Sample .*?#(\\d+)/);
-             return m && Number(m[1]) !== old; }""",
+             const h = document.querySelector('.al-sample-title');
+             return h && Number(h.dataset.row) !== old; }""",
         arg=old,
         timeout=timeout,
     )

@@ -17,11 +17,12 @@ TRUTH = load_builtin("tutorial").y
 # On every keydown, which sample the card showed (null: none was visible).
 RECORD_SHOWN = """
 window.__shown = [];
-document.addEventListener('keydown', (e) => {
-  const title = [...document.querySelectorAll('button')].find(
-    (b) => /Sample .*?#\\d+/.test(b.innerText) && b.offsetParent !== null
-      && getComputedStyle(b).visibility !== 'hidden');
-  window.__shown.push(title ? Number(title.innerText.match(/Sample .*?#(\\d+)/)[1]) : null);
+// On the window, added before the page's own handler (al_ui/keys.js), which stops the
+// press from going further once it has taken it.
+window.addEventListener('keydown', (e) => {
+  const title = document.querySelector('.al-sample-title');
+  const seen = title && title.offsetParent !== null && getComputedStyle(title).visibility !== 'hidden';
+  window.__shown.push(seen ? Number(title.dataset.row) : null);
 }, true);
 """
 
@@ -101,7 +102,7 @@ def test_a_laptop_screen_shows_id_buttons_and_probabilities_without_scrolling(
         sample_id(page)
         wait_ready(page)
         must_show = [
-            page.get_by_role("button", name="Sample #"),
+            page.locator(".al-sample-title"),
             page.get_by_role("button", name="yes"),
             page.get_by_role("button", name="no"),
             page.get_by_role("button", name="Skip"),
