@@ -134,3 +134,13 @@ def test_multiclass_scores_from_exponentials_equal_the_probabilities_bit_for_bit
     )
     assert exact and np.array_equal(rank, expected)
     assert np.unique(rank).size < n  # the case has ties, and they stayed ties
+
+
+@pytest.mark.parametrize("k", [2, 3, 10, 37])
+def test_second_largest_is_what_partition_gives_ties_included(k):
+    from al_core.learning.scoring import _second_largest
+
+    rng = np.random.default_rng(k)
+    e = rng.integers(0, 4, size=(2_000, k)).astype(float)  # small integers: ties everywhere
+    e[::7] = rng.normal(size=(len(e[::7]), k))
+    assert np.array_equal(_second_largest(e), -np.partition(-e, 1, axis=1)[:, 1])

@@ -92,8 +92,14 @@ def _exponentials(model: ClassifierMixin, X: np.ndarray) -> tuple[np.ndarray, np
     Each operation is the one scikit-learn's ``softmax`` does, in the same order, so the
     scores come out bit for bit as from the probabilities (ties stay ties).
     """
-    e = X @ model.coef_.T + model.intercept_
-    e -= e.max(axis=1).reshape(-1, 1)
+    e = X @ model.coef_.T
+    e += model.intercept_  # in place: the same sums, without a second matrix
+    # The row maxima column by column: a maximum is exact in any order, and numpy's
+    # reduction along a short row costs twice as much as these few passes.
+    top = e[:, 0].copy()
+    for j in range(1, e.shape[1]):
+        np.maximum(top, e[:, j], out=top)
+    e -= top.reshape(-1, 1)
     np.exp(e, out=e)
     return e, e.sum(axis=1).reshape(-1, 1)
 
@@ -104,8 +110,24 @@ def _least_confidence_from(e: np.ndarray, sums: np.ndarray) -> np.ndarray:
 
 
 def _margin_from(e: np.ndarray, sums: np.ndarray) -> np.ndarray:
-    second = -np.partition(-e, 1, axis=1)[:, 1]
+    second = _second_largest(e)
     return 1.0 - (1.0 / sums[:, 0] - second / sums[:, 0])
+
+
+def _second_largest(e: np.ndarray) -> np.ndarray:
+    """Each row's second largest value (the largest again when it occurs twice).
+
+    Column by column, keeping the two largest so far: selection only, so exactly the
+    value ``np.partition`` gives, at a fraction of its cost on short rows.
+    """
+    first = e[:, 0].copy()
+    second = np.full_like(first, -np.inf)
+    low = np.empty_like(first)
+    for j in range(1, e.shape[1]):
+        np.minimum(first, e[:, j], out=low)
+        np.maximum(second, low, out=second)
+        np.maximum(first, e[:, j], out=first)
+    return second
 
 
 _FROM_EXPONENTIALS = {"least_confidence": _least_confidence_from, "margin": _margin_from}
