@@ -75,9 +75,11 @@ def rss_mb(pid: int) -> float:
 
 def run() -> dict:
     folder = Path(tempfile.mkdtemp()) / "projects"
+    pool_mb = {}
     for name, n in POOLS.items():
         config = SessionConfig(budget=None, initial_fraction=200 / (0.9 * n))
         project = Project.create(name, DataSource("builtin", name), config, folder=folder)
+        pool_mb[name] = project.dataset.X.nbytes / 1e6  # float32 above 100,000 rows
         project.baseline()  # computed now, so no background work competes with the timing
         project.close()
     app = Server(folder).start()
@@ -113,11 +115,10 @@ def run() -> dict:
                     for i, other in enumerate(others):
                         other.goto(f"{app.url}/?project={name}&annotator=reader{i}")
                         sample_id(other, timeout=120_000)
-                    pool_mb = n * 20 * 8 / 1e6
                     out["memory"] = {
                         "sessions": 4,
                         "server_rss_mb": rss_mb(app.proc.pid),
-                        "pool_mb": pool_mb,
+                        "pool_mb": pool_mb[name],
                     }
                     for other in others:
                         other.close()
