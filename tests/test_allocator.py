@@ -1,0 +1,65 @@
+"""Capping glibc's heaps keeps a server from holding each thread's freed temporaries."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from al_core.allocator import share_heaps
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Eight threads (as eight browser sessions' scripts) each write and free 20 MB blocks,
+# after one such block was freed, so glibc serves them from its heaps, not mmap; prints
+# how much more the process holds afterwards, in MB.
+PROBE = """
+import sys, threading, numpy as np
+if sys.argv[1] == "shared":
+    from al_core.allocator import share_heaps
+    assert share_heaps()
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+block = np.ones(2_500_000); del block
+before = rss()
+barrier = threading.Barrier(8)
+def work():
+    barrier.wait()
+    for _ in range(3):
+        block = np.ones(2_500_000); del block
+threads = [threading.Thread(target=work) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(rss() - before)
+"""
+
+
+def _kept_mb(mode: str) -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, mode], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return float(out.stdout)
+
+
+def test_shared_heaps_keep_less_of_what_threads_freed():
+    probe = subprocess.run(
+        [sys.executable, "-c", "from al_core.allocator import share_heaps; print(share_heaps())"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    if probe.stdout.strip() != "True":
+        pytest.skip("not glibc: nothing to tune")
+    default, shared = _kept_mb("default"), _kept_mb("shared")
+    # By default each thread's heap keeps its 20 MB; capped, two heaps share them.
+    assert default > 100 and shared < 0.75 * default
+
+
+def test_it_says_false_where_it_cannot_tune(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert share_heaps() is False
