@@ -7,6 +7,9 @@ import html
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
+
+import streamlit as st
 
 
 def shortcut_keys(class_names: Sequence[str]) -> list[str | None]:
@@ -49,3 +52,30 @@ def sample_title_html(title_html: str, row: int, actions: Mapping[str, str], hin
         'style="font-weight:600;white-space:nowrap;line-height:2.5rem">'
         f"{title_html}</div><script>{_SCRIPT}</script>"
     )
+
+
+class CardButtons:
+    """A card's buttons, each with its key, and the title that presses them by key.
+
+    Every button drawn through ``button`` is registered with the title's key handler
+    under its own shortcut, so the key shown on a button and the key that presses it
+    come from one place.
+    """
+
+    def __init__(self, row: int) -> None:
+        self.row = row
+        self.actions: dict[str, str] = {}
+
+    def button(self, label: str, *, key: str, shortcut: str | None, **kwargs: Any) -> None:
+        """``st.button`` with a widget ``key`` and a ``shortcut`` (None: no key)."""
+        if shortcut is not None:
+            self.actions[shortcut.lower()] = key
+        st.button(label, key=key, shortcut=shortcut, **kwargs)
+
+    def title(self, slot: Any, title_html: str, hint: str) -> None:
+        """Draw the title into ``slot`` (an ``st.empty``), after the buttons were sent."""
+        slot.html(
+            sample_title_html(title_html, self.row, self.actions, hint),
+            width="content",
+            unsafe_allow_javascript=True,
+        )

@@ -17,7 +17,7 @@ from al_core.projects.oracle import ORACLE, oracle_labels
 from al_core.projects.project import Project
 from al_ui.auth import is_admin
 from al_ui.card import probability_bars, sample_view
-from al_ui.keys import sample_title_html, shortcut_keys
+from al_ui.keys import CardButtons, shortcut_keys
 from al_ui.messages import STRATEGY_LABELS, md, show_error, why_chosen
 from al_ui.sidebar import sidebar_panel
 from al_ui.state import annotator, project_or_message
@@ -166,13 +166,11 @@ def _card(project: Project, query) -> None:
 
 def _buttons(project: Project, row: int) -> None:
     names = project.dataset.class_names
-    keys = shortcut_keys(names)
-    actions = {key: f"label_{row}_{i}" for i, key in enumerate(keys) if key is not None}
-    actions |= {"s": f"skip_{row}", "u": f"undo_{row}"}
+    card = CardButtons(row)
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         title_slot = st.empty()
-        for i, (name, key) in enumerate(zip(names, keys, strict=True)):
-            st.button(
+        for i, (name, key) in enumerate(zip(names, shortcut_keys(names), strict=True)):
+            card.button(
                 md(name),
                 key=f"label_{row}_{i}",
                 type="primary",
@@ -180,7 +178,7 @@ def _buttons(project: Project, row: int) -> None:
                 on_click=_do,
                 args=(_label, project, row, i),
             )
-        st.button(
+        card.button(
             "Skip",
             key=f"skip_{row}",
             shortcut="s",
@@ -188,7 +186,7 @@ def _buttons(project: Project, row: int) -> None:
             on_click=_do,
             args=(_skip, project, row),
         )
-        st.button(
+        card.button(
             "Undo",
             key=f"undo_{row}",
             shortcut="u",
@@ -204,13 +202,7 @@ def _buttons(project: Project, row: int) -> None:
         )
         # Sent after the buttons, and drawn by the browser only once the key handler it
         # carries is live (al_ui/keys.py): a press made as soon as it shows is kept.
-        title_slot.html(
-            sample_title_html(
-                title, row, actions, "The sample shown; the keys on the buttons label it."
-            ),
-            width="content",
-            unsafe_allow_javascript=True,
-        )
+        card.title(title_slot, title, "The sample shown; the keys on the buttons label it.")
 
 
 def _simulate_panel(project: Project) -> None:

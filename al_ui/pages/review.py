@@ -16,7 +16,7 @@ from al_core.projects.project import Project
 from al_core.review.queue import ReviewQueue, review_queue
 from al_ui.auth import admins_only
 from al_ui.card import probability_bars, sample_view
-from al_ui.keys import sample_title_html, shortcut_keys
+from al_ui.keys import CardButtons, shortcut_keys
 from al_ui.messages import md, show_error
 from al_ui.sidebar import sidebar_panel
 from al_ui.state import annotator, project_or_message
@@ -112,13 +112,11 @@ def _card(project: Project, item) -> None:
     names = list(project.dataset.class_names)
     row = item.row_id
     with st.container(border=True, key="review_card"):
-        keys = shortcut_keys(names)
-        actions = {key: f"review_{row}_{i}" for i, key in enumerate(keys) if key is not None}
-        actions |= {"n": f"review_pass_{row}", "u": f"review_undo_{row}"}
+        card = CardButtons(row)
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
             title = st.empty()  # after the buttons, as on the Label page
-            for i, (name, key) in enumerate(zip(names, keys, strict=True)):
-                st.button(
+            for i, (name, key) in enumerate(zip(names, shortcut_keys(names), strict=True)):
+                card.button(
                     md(name),
                     key=f"review_{row}_{i}",
                     type="primary" if i == item.current else "secondary",
@@ -127,7 +125,7 @@ def _card(project: Project, item) -> None:
                     args=(project, row, i, item.seen),
                     help="Final label" + (" (the one it has now)" if i == item.current else ""),
                 )
-            st.button(
+            card.button(
                 "Later",
                 key=f"review_pass_{row}",
                 shortcut="n",
@@ -135,7 +133,7 @@ def _card(project: Project, item) -> None:
                 on_click=_pass,
                 args=(row,),
             )
-            st.button(
+            card.button(
                 "Undo",
                 key=f"review_undo_{row}",
                 shortcut="u",
@@ -143,15 +141,8 @@ def _card(project: Project, item) -> None:
                 on_click=_undo,
                 args=(project,),
             )
-            title.html(
-                sample_title_html(
-                    f"Sample #{row}",
-                    row,
-                    actions,
-                    "The row under review; a class key gives its final label.",
-                ),
-                width="content",
-                unsafe_allow_javascript=True,
+            card.title(
+                title, f"Sample #{row}", "The row under review; a class key gives its final label."
             )
         left, right = st.columns([3, 2], gap="large")
         with right:

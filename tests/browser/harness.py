@@ -154,10 +154,10 @@ def sample_id(page, timeout: float = 30_000) -> int:
 def wait_for_new_sample(page, old: int, timeout: float = 30_000) -> int:
     """Wait until the card shows a sample other than ``old``; returns its id."""
     page.wait_for_function(
-        """(old) => {
-             const h = document.querySelector('.al-sample-title');
+        """([title, old]) => {
+             const h = document.querySelector(title);
              return h && Number(h.dataset.row) !== old; }""",
-        arg=old,
+        arg=[TITLE, old],
         timeout=timeout,
     )
     wait_ready(page)

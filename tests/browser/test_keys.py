@@ -10,7 +10,7 @@ from al_core import load_builtin
 from al_core.projects.project import Project
 from al_core.projects.sources import DataSource
 
-from .harness import chart_points, enter_name, sample_id, wait_for_new_sample, wait_ready
+from .harness import TITLE, chart_points, enter_name, sample_id, wait_for_new_sample, wait_ready
 
 TRUTH = load_builtin("tutorial").y
 
@@ -102,7 +102,7 @@ def test_a_laptop_screen_shows_id_buttons_and_probabilities_without_scrolling(
         sample_id(page)
         wait_ready(page)
         must_show = [
-            page.locator(".al-sample-title"),
+            page.locator(TITLE),
             page.get_by_role("button", name="yes"),
             page.get_by_role("button", name="no"),
             page.get_by_role("button", name="Skip"),

@@ -11,7 +11,7 @@ import pytest
 
 from al_core.projects.project import Project
 
-from .harness import Server, free_port, sample_id, wait_ready
+from .harness import TITLE, Server, free_port, sample_id, wait_ready
 
 oidc = pytest.importorskip("oidc_provider_mock")
 
@@ -62,7 +62,7 @@ def test_signed_out_sees_only_the_sign_in_button(tmp_path, provider, new_page):
             page.get_by_role("button", name="Sign in").wait_for()
             wait_ready(page)
             assert page.get_by_role("link", name="Setup").count() == 0
-            assert page.locator(".al-sample-title").count() == 0
+            assert page.locator(TITLE).count() == 0
     finally:
         server.stop()
 
