@@ -4,8 +4,9 @@
 confidence, margin, entropy and random, from 2 % of the pool as the CLI does) with
 scikit-learn's own ``LogisticRegression.fit`` (the baseline) and with the engine's exact
 replica of it (``al_core.learning.lbfgs``), in one process and on every core; and the
-random band of a new 10,000-row project (10 runs of 100 queries, one process, as the
-app computes it). The methods run interleaved, ``REPEATS`` times each, and every run's
+random band of a new 10,000-row project (``synthetic_10k``, 10 runs, one process, as
+the app computes it) for the default budget of 20 queries and for 100 (a project
+without a budget). The methods run interleaved, ``REPEATS`` times each, and every run's
 curves are checked to be identical to the baseline's.
 """
 
@@ -37,9 +38,9 @@ def _compare(n_jobs: int, replica: bool):
     return seconds, {name: curve.accuracy for name, curve in result.curves.items()}
 
 
-def _band(replica: bool):
+def _band(budget: int, replica: bool):
     dataset = load_builtin("synthetic_10k")
-    config = SessionConfig(budget=100)
+    config = SessionConfig(budget=budget)
     n_unlabeled = int(dataset.X.shape[0] * (1 - config.test_size) * (1 - config.initial_fraction))
     with mock.patch.object(
         models, "can_fit_logistic", models.can_fit_logistic if replica else (lambda *a: False)
@@ -50,14 +51,24 @@ def _band(replica: bool):
     return seconds, {"random": curve.accuracy}
 
 
+def _group(name: str) -> str:
+    """Runs of one group give the same curves and share a baseline."""
+    return "compare" if name.startswith("compare") else ", ".join(name.split(", ")[:2])
+
+
 # Worker processes import the engine afresh, so the baseline (patched here) runs in one.
 METHODS = {
     "compare, scikit-learn's fit, 1 process": lambda: _compare(1, replica=False),
     "compare, replica, 1 process": lambda: _compare(1, replica=True),
     "compare, replica, every core": lambda: _compare(os.cpu_count() or 1, replica=True),
-    "band 10,000 rows, scikit-learn's fit": lambda: _band(replica=False),
-    "band 10,000 rows, replica": lambda: _band(replica=True),
+    "band, 20 queries, scikit-learn's fit": lambda: _band(20, replica=False),
+    "band, 20 queries, replica": lambda: _band(20, replica=True),
+    "band, 100 queries, scikit-learn's fit": lambda: _band(100, replica=False),
+    "band, 100 queries, replica": lambda: _band(100, replica=True),
 }
+
+
+BASELINES = {_group(name): name for name in METHODS if "scikit-learn's fit" in name}
 
 
 def run() -> dict:
@@ -67,7 +78,7 @@ def run() -> dict:
         for name, method in METHODS.items():
             s, c = method()
             seconds[name].append(s)
-            kind = name.split(",")[0]
+            kind = _group(name)
             if kind in curves:
                 for strategy, accuracy in c.items():
                     if not np.array_equal(accuracy, curves[kind][strategy], equal_nan=True):
@@ -85,11 +96,7 @@ def run() -> dict:
 def table(results: dict) -> str:
     rows = ["| run | median s | min s | vs scikit-learn's fit |", "|---|---:|---:|---:|"]
     for name, r in results.items():
-        base = results[
-            "compare, scikit-learn's fit, 1 process"
-            if name.startswith("compare")
-            else "band 10,000 rows, scikit-learn's fit"
-        ]["median_s"]
+        base = results[BASELINES[_group(name)]]["median_s"]
         rows.append(
             f"| {name} | {r['median_s']:.2f} | {r['min_s']:.2f} | {r['median_s'] / base:.2f}x |"
         )
