@@ -37,7 +37,7 @@ def compute_baseline(
     """
     queries = min(config.budget or 100, n_unlabeled)
     # One process: it runs beside people labeling, and on a 10,000-row pool the 10 runs
-    # take 1.9 s in one process against 3.2 s on two (starting workers costs more).
+    # of 20 queries take about a second (starting worker processes would cost more).
     return random_baseline(dataset, config, queries, seeds, n_jobs=1)
 
 
