@@ -37,6 +37,14 @@ def test_impossible_counts_are_refused(k, n):
         wilson_interval(k, n)
 
 
+def test_an_interval_is_computed_once_per_count_and_the_memo_gives_the_same_bounds():
+    first = wilson_interval(733, 1009)
+    hits = wilson_interval.cache_info().hits
+    assert wilson_interval(733, 1009) == first
+    assert wilson_interval.cache_info().hits == hits + 1
+    assert first == wilson_interval.__wrapped__(733, 1009)
+
+
 def test_one_test_row_of_a_hundred_is_within_noise_and_ten_are_not():
     assert within_noise(0.88, 0.89, 100)
     assert not within_noise(0.70, 0.90, 100)
