@@ -61,6 +61,7 @@ bench: $(STAMP) $(MODAL_STAMP) chromium
 	$(MODAL_VENV)/bin/python -m benchmarks engine results-modal.json
 	$(BIN)/python -m benchmarks.multiclass
 	$(BIN)/python -m benchmarks.text
+	$(BIN)/python -m benchmarks.chart
 
 # 10,000,000 rows from a file on the server (about 15 minutes, 3 GB of memory).
 bench-big: $(STAMP) chromium

@@ -13,11 +13,14 @@ from al_core.learning.lbfgs import can_fit_logistic, fit_logistic
 from al_core.learning.models import fit_model, make_model
 
 
-def _problem(seed: int):
+def _problem(seed: int, sparse: bool = False):
     rng = np.random.default_rng(seed)
     n, d, k = int(rng.integers(3, 250)), int(rng.integers(1, 25)), int(rng.integers(2, 7))
     dtype = np.float32 if seed % 3 == 0 else np.float64
     X = (rng.normal(size=(n, d)) * rng.choice([0.01, 1.0, 300.0])).astype(dtype)
+    if sparse:  # a text pool's kind of matrix: mostly zeros, CSR
+        X[rng.random(X.shape) < 0.8] = 0
+        X = (sp.csr_matrix if seed % 2 else sp.csr_array)(X)
     y = rng.integers(0, k, n) * int(rng.choice([1, 5]))
     y[:2] = [0, 5]  # at least two classes
     params = {
@@ -43,9 +46,10 @@ def _assert_same_fit(ours, theirs):
             assert got == expected, name
 
 
-@pytest.mark.parametrize("seed", range(60))
-def test_fit_is_scikit_learns_bit_for_bit(seed):
-    X, y, estimator = _problem(seed)
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("seed", range(40))
+def test_fit_is_scikit_learns_bit_for_bit(seed, sparse):
+    X, y, estimator = _problem(seed, sparse)
     assert can_fit_logistic(estimator, X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -92,7 +96,8 @@ Y_OK = np.array([0, 1, 0, 1, 2, 2])
         (LogisticRegression(warm_start=True), X_OK, Y_OK),
         (LogisticRegression(C=np.inf), X_OK, Y_OK),
         (LogisticRegression(random_state=np.random.RandomState(0)), X_OK, Y_OK),
-        (LogisticRegression(), sp.csr_matrix(X_OK), Y_OK),
+        (LogisticRegression(), sp.csc_matrix(X_OK), Y_OK),
+        (LogisticRegression(), sp.csr_matrix(np.where(X_OK == 3, np.inf, X_OK)), Y_OK),
         (LogisticRegression(), np.asfortranarray(X_OK), Y_OK),
         (LogisticRegression(), X_OK.astype(np.int64), Y_OK),
         (LogisticRegression(), np.where(X_OK == 3, np.nan, X_OK), Y_OK),
@@ -108,7 +113,8 @@ Y_OK = np.array([0, 1, 0, 1, 2, 2])
         "warm_start",
         "no_penalty",
         "random_state_object",
-        "sparse",
+        "csc",
+        "inf_in_csr",
         "fortran_order",
         "integer_X",
         "nan_in_X",

@@ -5,8 +5,8 @@ A simulated run refits on 20-200 rows after every label, and there scikit-learn'
 on the data: parameter and input validation, and the array-API dispatch that runs in
 every evaluation of the loss (about 0.15 ms of each, against microseconds of
 arithmetic). ``fit_logistic`` does what ``fit`` does for the settings the engine uses
-(solver lbfgs, L2 penalty, no class or sample weights, a dense float array), step for
-step: the same loss and gradient from scikit-learn's own compiled loss, the same
+(solver lbfgs, L2 penalty, no class or sample weights, a float array, dense or CSR),
+step for step: the same loss and gradient from scikit-learn's own compiled loss, the same
 numpy operations in the same order, handed to the same ``scipy.optimize.minimize`` call
 with the same options. So the optimiser sees bit-identical numbers and returns
 bit-identical coefficients (``tests/test_lbfgs.py`` checks every attribute against
@@ -20,8 +20,10 @@ scikit-learn's own ``fit``.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 import sklearn
 from scipy import optimize
 from sklearn._loss.loss import HalfBinomialLoss, HalfMultinomialLoss
@@ -47,11 +49,12 @@ _DEFAULTS = {
 }
 
 
-def can_fit_logistic(estimator: object, X: object, y: object) -> bool:
+def can_fit_logistic(estimator: object, X: Any, y: Any) -> bool:
     """Whether ``fit_logistic`` reproduces ``clone(estimator).fit(X, y)`` exactly.
 
     True for a plain ``LogisticRegression`` with the settings above, a finite positive
-    ``C``, a C-ordered dense float32/float64 ``X`` and a 1-d integer ``y`` with at least
+    ``C``, a float32/float64 ``X`` (C-ordered dense, or CSR, which ``fit`` takes as it
+    is) and a 1-d integer ``y`` with at least
     two classes, under the checked scikit-learn release. Anything else (including every
     input ``fit`` would refuse) goes to scikit-learn, which gives its own error.
     """
@@ -70,16 +73,19 @@ def can_fit_logistic(estimator: object, X: object, y: object) -> bool:
     seed = params.get("random_state")
     if not (seed is None or isinstance(seed, int)) or type(params.get("fit_intercept")) is not bool:
         return False
-    if not (type(X) is np.ndarray and X.ndim == 2 and X.dtype in (np.float32, np.float64)):
+    if type(X) is np.ndarray:
+        if not X.flags.c_contiguous:
+            return False
+    elif not (sp.issparse(X) and X.format == "csr"):
         return False
-    if not (X.flags.c_contiguous and X.shape[0] > 0 and X.shape[1] > 0):
+    if not (X.ndim == 2 and X.dtype in (np.float32, np.float64) and min(X.shape) > 0):
         return False
     if not (type(y) is np.ndarray and y.ndim == 1 and y.shape[0] == X.shape[0]):
         return False
     if y.dtype.kind not in "iu" or np.unique(y).size < 2:
         return False
     # fit refuses non-finite input; let it say so.
-    return bool(np.isfinite(X).all())
+    return bool(np.isfinite(X.data if sp.issparse(X) else X).all())
 
 
 def fit_logistic(estimator: LogisticRegression, X: np.ndarray, y: np.ndarray) -> LogisticRegression:
@@ -91,7 +97,7 @@ def fit_logistic(estimator: LogisticRegression, X: np.ndarray, y: np.ndarray) ->
     ----------
     estimator : LogisticRegression
         Left unchanged; a clone is fitted.
-    X : ndarray of shape (n_samples, n_features), C-ordered, float32 or float64
+    X : ndarray (C-ordered) or CSR matrix of shape (n_samples, n_features), float32 or float64
     y : ndarray of shape (n_samples,), integer class labels (two or more distinct)
 
     Returns
@@ -159,7 +165,7 @@ def fit_logistic(estimator: LogisticRegression, X: np.ndarray, y: np.ndarray) ->
 
 
 class _BinaryLoss:
-    """``LinearModelLoss(HalfBinomialLoss()).loss_gradient`` for a dense numpy ``X``."""
+    """``LinearModelLoss(HalfBinomialLoss()).loss_gradient`` for a numpy or CSR ``X``."""
 
     def __init__(self, X: np.ndarray, target: np.ndarray, fit_intercept: bool) -> None:
         self.X, self.target, self.fit_intercept = X, target, fit_intercept
@@ -187,7 +193,7 @@ class _BinaryLoss:
 
 
 class _MultinomialLoss:
-    """``LinearModelLoss(HalfMultinomialLoss(k)).loss_gradient`` for a dense numpy ``X``
+    """``LinearModelLoss(HalfMultinomialLoss(k)).loss_gradient`` for a numpy or CSR ``X``
     and coefficients raveled in Fortran order, as the lbfgs path passes them."""
 
     def __init__(
