@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from al_core import STRATEGIES, LabelingSession, PoolExhaustedError, SessionConfig, load_builtin
+from al_core import (
+    STRATEGIES,
+    LabelingSession,
+    PoolExhaustedError,
+    SessionConfig,
+    load_builtin,
+    simulate,
+)
 from al_core.learning.models import predict_proba_fast
 from al_core.learning.strategies import (
     entropy_scores,
@@ -144,3 +151,40 @@ def test_second_largest_is_what_partition_gives_ties_included(k):
     e = rng.integers(0, 4, size=(2_000, k)).astype(float)  # small integers: ties everywhere
     e[::7] = rng.normal(size=(len(e[::7]), k))
     assert np.array_equal(_second_largest(e), -np.partition(-e, 1, axis=1)[:, 1])
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("strategy", ["least_confidence", "margin", "entropy", "random"])
+def test_ranking_written_into_the_previous_one_is_the_same_ranking(strategy, n_classes):
+    """``rank_pool(out=...)`` overwrites a buffer, blocked rows and all, with the very
+    values a fresh array gets; a session keeps one buffer from label to label."""
+    from al_core.learning.scoring import rank_pool
+
+    rng = np.random.default_rng(n_classes)
+    X = rng.normal(size=(3_000, 6))
+    model = LogisticRegression(max_iter=300).fit(X[:300], np.arange(300) % n_classes)
+    blocked = (np.arange(0, 300), np.arange(2_900, 3_000))
+    fresh, exact = rank_pool(
+        model, X, strategy, np.concatenate(blocked), 512, np.random.default_rng(7)
+    )
+    buffer = rng.normal(size=3_000)  # the previous ranking: other values, none -inf
+    reused, exact_reused = rank_pool(
+        model, X, strategy, blocked, 512, np.random.default_rng(7), out=buffer
+    )
+    assert reused is buffer and exact_reused == exact
+    assert np.array_equal(reused, fresh)
+    with pytest.raises(ValueError, match="float64 array of shape"):
+        rank_pool(model, X, strategy, blocked, 512, rng, out=np.empty(10))
+
+
+def test_a_session_scores_each_label_into_the_same_buffer_and_queries_as_before():
+    data = load_builtin("breast_cancer")
+    session = LabelingSession(data, SessionConfig(budget=30, seed=3))
+    buffer = session._rank
+    assert buffer is not None
+    for _ in range(5):
+        q = session.query()
+        session.label(int(q.ids[0]), int(data.y[q.ids[0]]))
+    assert session._rank is buffer
+    replay = simulate(data, SessionConfig(budget=5, seed=3))
+    assert [int(i) for p in session.history[1:] for i in p.queried_ids] == replay.queried

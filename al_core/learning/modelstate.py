@@ -134,14 +134,16 @@ class ModelState(LabelState):
             self._rank = None
         else:
             # Ascending test rows: writing to millions of rows in shuffled order is slow.
-            blocked = np.concatenate([self.train_ids, self.test_rows_sorted])
+            # Blocked part by part, and the previous ranking overwritten: a pool-sized
+            # array per label is what made a server on millions of rows grow.
             self._rank, self._rank_exact = rank_pool(
                 self.model,
                 self.dataset.X,
                 self.config.strategy,
-                blocked,
+                (self.train_ids, self.test_rows_sorted),
                 self.config.chunk_rows,
                 self._step_rng(),
+                out=self._rank,
             )
         self._last_query_ms = (time.perf_counter() - t0) * 1e3
 

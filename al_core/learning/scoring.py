@@ -10,6 +10,8 @@ shown. Every other model goes through ``predict_proba`` and the strategy's score
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from sklearn.base import ClassifierMixin
 
@@ -26,9 +28,10 @@ def rank_pool(
     model: ClassifierMixin,
     X: np.ndarray,
     strategy: str,
-    blocked: np.ndarray,
+    blocked: np.ndarray | Sequence[np.ndarray],
     chunk_rows: int,
     rng: np.random.Generator,
+    out: np.ndarray | None = None,
 ) -> tuple[np.ndarray, bool]:
     """A ranking key for every row: higher means ask sooner.
 
@@ -38,11 +41,15 @@ def rank_pool(
     X : ndarray of shape (n_samples, n_features)
     strategy : str
         A registered strategy name.
-    blocked : ndarray of int
+    blocked : ndarray of int, or a sequence of them
         Rows that may never be queried (labeled, test set); their key is ``-inf``.
     chunk_rows : int
     rng : Generator
         Draws the keys of the ``random`` strategy.
+    out : ndarray of shape (n_samples,), float64, optional
+        Written in place and returned (the previous ranking, reused: on a pool of
+        millions a fresh array each label costs a page fault per 4 KB, and the
+        allocator's heap grows with the freed ones).
 
     Returns
     -------
@@ -53,11 +60,13 @@ def rank_pool(
     """
     n = X.shape[0]
     scorer = SCORERS[strategy]
-    rank: np.ndarray
+    if out is not None and (out.shape != (n,) or out.dtype != np.float64):
+        raise ValueError(f"out must be a float64 array of shape ({n},)")
+    rank = np.empty(n) if out is None else out
     if scorer is None:
-        rank, exact = np.asarray(rng.random(n)), False
+        rng.random(out=rank)
+        exact = False
     elif _binary_linear(model):
-        rank = np.empty(n)
         w = model.coef_[0].astype(X.dtype, copy=False)
         b = X.dtype.type(model.intercept_[0])
         for start in range(0, n, chunk_rows):
@@ -67,20 +76,19 @@ def rank_pool(
             np.negative(d, out=rank[start : start + chunk_rows], casting="unsafe")
         exact = False
     elif is_plain_logistic(model) and strategy in _FROM_EXPONENTIALS:
-        rank = np.empty(n)
         for start in range(0, n, chunk_rows):
             rank[start : start + chunk_rows] = _FROM_EXPONENTIALS[strategy](
                 *_exponentials(model, row_slice(X, start, start + chunk_rows))
             )
         exact = True
     else:
-        rank = np.empty(n)
         for start in range(0, n, chunk_rows):
             rank[start : start + chunk_rows] = scorer(
                 predict_proba_fast(model, row_slice(X, start, start + chunk_rows))
             )
         exact = True
-    rank[blocked] = -np.inf
+    for rows in [blocked] if isinstance(blocked, np.ndarray) else blocked:
+        rank[rows] = -np.inf
     return rank, exact
 
 
