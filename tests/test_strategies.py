@@ -173,8 +173,29 @@ def test_ranking_written_into_the_previous_one_is_the_same_ranking(strategy, n_c
     )
     assert reused is buffer and exact_reused == exact
     assert np.array_equal(reused, fresh)
-    with pytest.raises(ValueError, match="float64 array of shape"):
-        rank_pool(model, X, strategy, blocked, 512, rng, out=np.empty(10))
+    other, _ = rank_pool(
+        model, X, strategy, blocked, 512, np.random.default_rng(7), out=buffer[:10]
+    )
+    assert other is not buffer and np.array_equal(other, fresh)  # a misfit buffer is left alone
+
+
+@pytest.mark.parametrize("k", [1, 5, 40])
+def test_a_float32_two_class_pool_ranks_in_float32_exactly_as_in_float64(k):
+    """Its keys are computed in float32, so storing them as float32 loses nothing, and
+    the rows queried are those a float64 copy of the keys gives, ties included."""
+    from al_core.learning.scoring import rank_pool
+
+    rng = np.random.default_rng(k)
+    X = np.round(rng.normal(size=(5_000, 4)), 1).astype(np.float32)  # coarse: many ties
+    model = LogisticRegression(max_iter=300).fit(X[:400], (X[:400, 0] > 0).astype(int))
+    rank, exact = rank_pool(model, X, "margin", np.arange(400), 1_024, rng)
+    w, b = model.coef_[0].astype(np.float32), np.float32(model.intercept_[0])
+    assert rank.dtype == np.float32 and not exact
+    keys = np.concatenate([-np.abs(X[i : i + 1_024] @ w + b) for i in range(0, 5_000, 1_024)])
+    assert np.array_equal(rank[400:], keys[400:])
+    assert np.unique(rank[400:]).size < 4_600  # the case has ties
+    wide = rank.astype(np.float64)
+    assert np.array_equal(select_top_k(rank, k, 3), select_top_k(wide, k, 3))
 
 
 def test_a_session_scores_each_label_into_the_same_buffer_and_queries_as_before():

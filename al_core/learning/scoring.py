@@ -46,27 +46,31 @@ def rank_pool(
     chunk_rows : int
     rng : Generator
         Draws the keys of the ``random`` strategy.
-    out : ndarray of shape (n_samples,), float64, optional
-        Written in place and returned (the previous ranking, reused: on a pool of
-        millions a fresh array each label costs a page fault per 4 KB, and the
-        allocator's heap grows with the freed ones).
+    out : ndarray of shape (n_samples,), optional
+        The previous ranking, written over and returned when its shape and dtype fit
+        (on a pool of millions a fresh array each label costs a page fault per 4 KB,
+        and the allocator's heap grows with the freed ones); otherwise a new array.
 
     Returns
     -------
-    rank : ndarray of shape (n_samples,), float64
+    rank : ndarray of shape (n_samples,)
+        float32 for a two-class plain logistic regression on a float32 pool, whose
+        keys are computed in float32 (so they are stored exactly, in half the memory);
+        float64 otherwise.
     exact : bool
         True when ``rank`` holds the strategy's scores themselves; otherwise use
         ``scores_of`` for the rows shown.
     """
     n = X.shape[0]
     scorer = SCORERS[strategy]
-    if out is not None and (out.shape != (n,) or out.dtype != np.float64):
-        raise ValueError(f"out must be a float64 array of shape ({n},)")
-    rank = np.empty(n) if out is None else out
+    binary_linear = scorer is not None and _binary_linear(model)
+    dtype = np.dtype(np.float32 if binary_linear and X.dtype == np.float32 else np.float64)
+    fits = out is not None and out.shape == (n,) and out.dtype == dtype
+    rank = out if fits else np.empty(n, dtype=dtype)
     if scorer is None:
         rng.random(out=rank)
         exact = False
-    elif _binary_linear(model):
+    elif binary_linear:
         w = model.coef_[0].astype(X.dtype, copy=False)
         b = X.dtype.type(model.intercept_[0])
         for start in range(0, n, chunk_rows):

@@ -101,7 +101,9 @@ def select_top_k(scores: np.ndarray, k: int = 1, random_state: RandomState = Non
     ConfigError
         If ``k < 1``.
     """
-    scores = np.asarray(scores, dtype=np.float64)
+    scores = np.asarray(scores)
+    if scores.dtype not in (np.float32, np.float64):
+        scores = scores.astype(np.float64)  # float32 is kept: no copy of a large ranking
     n = scores.shape[0]
     if k < 1:
         raise ConfigError(f"k must be at least 1, got {k}")
