@@ -65,8 +65,11 @@ def rank_pool(
     scorer = SCORERS[strategy]
     binary_linear = scorer is not None and _binary_linear(model)
     dtype = np.dtype(np.float32 if binary_linear and X.dtype == np.float32 else np.float64)
-    fits = out is not None and out.shape == (n,) and out.dtype == dtype
-    rank = out if fits else np.empty(n, dtype=dtype)
+    rank: np.ndarray
+    if out is not None and out.shape == (n,) and out.dtype == dtype:
+        rank = out
+    else:
+        rank = np.empty(n, dtype=dtype)
     if scorer is None:
         rng.random(out=rank)
         exact = False
