@@ -65,6 +65,7 @@ bench: $(STAMP) $(MODAL_STAMP) chromium
 
 # 10,000,000 rows from a file on the server (about 15 minutes, 3 GB of memory).
 bench-big: $(STAMP) chromium
+	$(BIN)/python -m benchmarks.pool_memory
 	$(BIN)/python -m benchmarks.big
 
 suspects: $(STAMP)
