@@ -54,9 +54,9 @@ def can_fit_logistic(estimator: object, X: Any, y: Any) -> bool:
 
     True for a plain ``LogisticRegression`` with the settings above, a finite positive
     ``C``, a float32/float64 ``X`` (C-ordered dense, or CSR, which ``fit`` takes as it
-    is) and a 1-d integer ``y`` with at least
-    two classes, under the checked scikit-learn release. Anything else (including every
-    input ``fit`` would refuse) goes to scikit-learn, which gives its own error.
+    is) and a 1-d integer ``y`` with at least two classes, under the checked
+    scikit-learn release. Anything else (including every input ``fit`` would refuse)
+    goes to scikit-learn, which gives its own error.
     """
     if sklearn.__version__ != CHECKED_WITH or type(estimator) is not LogisticRegression:
         return False
@@ -151,7 +151,7 @@ def fit_logistic(estimator: LogisticRegression, X: np.ndarray, y: np.ndarray) ->
         coef = np.asarray(w.copy(order="K"), dtype=X.dtype)
     else:
         coef = np.asarray(np.reshape(w, (n_classes, -1), order="F").copy(order="K"), dtype=X.dtype)
-    coef = np.stack([coef])[0, ...]
+    coef = np.stack([coef])[0, ...]  # as fit leaves it: a view of the stacked path
     model.n_features_in_ = n_features
     model.classes_ = classes
     model.n_iter_ = np.asarray([n_iter], dtype=np.int32)
