@@ -5,6 +5,8 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
@@ -130,3 +132,30 @@ def test_anything_else_goes_to_scikit_learn(estimator, X, y):
 def test_another_scikit_learn_release_goes_to_scikit_learn(monkeypatch):
     monkeypatch.setattr(lbfgs, "CHECKED_WITH", "0.0.0")
     assert not can_fit_logistic(LogisticRegression(), X_OK, Y_OK)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.data(),
+    n=st.integers(2, 40),
+    d=st.integers(1, 6),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    y_dtype=st.sampled_from([np.int64, np.int32, np.int16, np.uint8]),
+    fit_intercept=st.booleans(),
+)
+def test_any_small_problem_gives_scikit_learns_model_bit_for_bit(
+    data, n, d, dtype, y_dtype, fit_intercept
+):
+    """Duplicate rows, constant columns, huge and tiny values, few rows per class."""
+    values = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False, width=32)
+    X = np.array(data.draw(st.lists(values, min_size=n * d, max_size=n * d)), dtype=dtype)
+    X = X.reshape(n, d)
+    y = np.array(data.draw(st.lists(st.integers(0, 4), min_size=n, max_size=n)), dtype=y_dtype)
+    assume(np.unique(y).size >= 2)
+    estimator = LogisticRegression(max_iter=200, fit_intercept=fit_intercept)
+    assert can_fit_logistic(estimator, X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = LogisticRegression(**estimator.get_params()).fit(X, y)
+        ours = fit_logistic(estimator, X, y)
+    _assert_same_fit(ours, theirs)
