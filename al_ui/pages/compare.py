@@ -20,7 +20,7 @@ def _summary_table(result) -> pd.DataFrame:
         row = {"strategy": STRATEGY_LABELS.get(r["strategy"], r["strategy"])}
         for n, v in r["accuracy_at"].items():
             row[f"accuracy @ {n} labels"] = f"{v['mean']:.3f} ± {v['sd']:.3f}"
-        row["area under curve"] = round(r["auc"], 4)
+        row["area under curve"] = f"{r['auc']:.4f}"  # as text: a float column drops zeros
         reach = r["labels_to_target"]
         row["labels to reach 98%"] = "not reached" if reach is None else str(reach)
         saved = r["labels_saved_vs_random"]
@@ -142,7 +142,10 @@ def page() -> None:
             + ". They chose the same rows in every run (with two classes, least confidence, "
             "margin and entropy rank rows identically)."
         )
-    st.dataframe(_summary_table(result), hide_index=True, key="compare_table")
+    table = _summary_table(result)
+    # Figures as text (so each keeps its decimals and signs), right-aligned as numbers.
+    right = {c: st.column_config.TextColumn(c, alignment="right") for c in table.columns[1:]}
+    st.dataframe(table, hide_index=True, key="compare_table", column_config=right)
 
 
 page()
