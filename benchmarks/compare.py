@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import AbstractContextManager
 from unittest import mock
 
 import numpy as np
@@ -26,12 +27,16 @@ REPEATS = 1 if os.environ.get("AL_BENCH_QUICK") else 3
 STRATEGIES = ["least_confidence", "margin", "entropy", "random"]
 
 
+def _fits(replica: bool) -> AbstractContextManager:
+    """The engine's quick fit (``replica``), or scikit-learn's own ``fit`` for every model."""
+    accept = models.can_fit_logistic if replica else (lambda *a: False)
+    return mock.patch.object(models, "can_fit_logistic", accept)
+
+
 def _compare(n_jobs: int, replica: bool):
     dataset = load_builtin("wine")
     config = SessionConfig(initial_fraction=0.02)
-    with mock.patch.object(
-        models, "can_fit_logistic", models.can_fit_logistic if replica else (lambda *a: False)
-    ):
+    with _fits(replica):
         t0 = time.perf_counter()
         result = compare(dataset, STRATEGIES, seeds=10, budget=100, config=config, n_jobs=n_jobs)
         seconds = time.perf_counter() - t0
@@ -42,9 +47,7 @@ def _band(budget: int, replica: bool):
     dataset = load_builtin("synthetic_10k")
     config = SessionConfig(budget=budget)
     n_unlabeled = int(dataset.X.shape[0] * (1 - config.test_size) * (1 - config.initial_fraction))
-    with mock.patch.object(
-        models, "can_fit_logistic", models.can_fit_logistic if replica else (lambda *a: False)
-    ):
+    with _fits(replica):
         t0 = time.perf_counter()
         curve = compute_baseline(dataset, config, n_unlabeled)
         seconds = time.perf_counter() - t0

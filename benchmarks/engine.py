@@ -196,8 +196,8 @@ def run_size(n: int, n_classes: int) -> dict:
         t0 = time.perf_counter()
         LogisticRegression(max_iter=2000).fit(X[train], y[train])
         fit_sklearn = time.perf_counter() - t0
+        read = X.nbytes / bandwidth
         for name, seconds in (("floor", fit), ("floor_sklearn", fit_sklearn)):
-            read = X.nbytes / bandwidth
             samples[name].append(
                 {"total": seconds + read, "fit": seconds, "score": read, "select": 0.0, "book": 0.0}
             )

@@ -44,7 +44,7 @@ def run(n: int = 100_000, n_classes: int = 10, repeats: int = 15) -> dict:
             before.append(time.perf_counter() - t)
             t = time.perf_counter()
             rng = np.random.default_rng(0)
-            b, _ = rank_pool(model, X, strategy, np.array([], np.int64), CHUNK, rng)
+            b, _ = rank_pool(model, X, strategy, (), CHUNK, rng)
             now.append(time.perf_counter() - t)
         out[strategy] = {
             "before_ms": float(np.median(before) * 1e3),

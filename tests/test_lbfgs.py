@@ -34,6 +34,16 @@ def _problem(seed: int, sparse: bool = False):
     return X, y, LogisticRegression(**params)
 
 
+def _both_fits(estimator, X, y):
+    """Our fit and scikit-learn's of the same problem (convergence warnings aside)."""
+    assert can_fit_logistic(estimator, X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = LogisticRegression(**estimator.get_params()).fit(X, y)
+        ours = fit_logistic(estimator, X, y)
+    return ours, theirs
+
+
 def _assert_same_fit(ours, theirs):
     assert type(ours) is type(theirs)
     assert vars(ours).keys() == vars(theirs).keys()
@@ -52,11 +62,7 @@ def _assert_same_fit(ours, theirs):
 @pytest.mark.parametrize("seed", range(40))
 def test_fit_is_scikit_learns_bit_for_bit(seed, sparse):
     X, y, estimator = _problem(seed, sparse)
-    assert can_fit_logistic(estimator, X, y)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        theirs = LogisticRegression(**estimator.get_params()).fit(X, y)
-        ours = fit_logistic(estimator, X, y)
+    ours, theirs = _both_fits(estimator, X, y)
     _assert_same_fit(ours, theirs)
     np.testing.assert_array_equal(ours.predict_proba(X), theirs.predict_proba(X))
 
@@ -153,9 +159,4 @@ def test_any_small_problem_gives_scikit_learns_model_bit_for_bit(
     y = np.array(data.draw(st.lists(st.integers(0, 4), min_size=n, max_size=n)), dtype=y_dtype)
     assume(np.unique(y).size >= 2)
     estimator = LogisticRegression(max_iter=200, fit_intercept=fit_intercept)
-    assert can_fit_logistic(estimator, X, y)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        theirs = LogisticRegression(**estimator.get_params()).fit(X, y)
-        ours = fit_logistic(estimator, X, y)
-    _assert_same_fit(ours, theirs)
+    _assert_same_fit(*_both_fits(estimator, X, y))

@@ -135,7 +135,7 @@ def test_multiclass_scores_from_exponentials_equal_the_probabilities_bit_for_bit
     X = np.round(rng.normal(size=(n, 8)) * 3, 1)  # coarse values: many exact ties
     X[: n // 4] = X[0]  # and many identical rows
     model = LogisticRegression(max_iter=300).fit(X, np.arange(n) % k)
-    rank, exact = rank_pool(model, X, strategy, np.array([], dtype=np.int64), chunk, rng)
+    rank, exact = rank_pool(model, X, strategy, (), chunk, rng)
     expected = np.concatenate(
         [SCORERS[strategy](predict_proba_fast(model, X[i : i + chunk])) for i in range(0, n, chunk)]
     )
@@ -164,9 +164,7 @@ def test_ranking_written_into_the_previous_one_is_the_same_ranking(strategy, n_c
     X = rng.normal(size=(3_000, 6))
     model = LogisticRegression(max_iter=300).fit(X[:300], np.arange(300) % n_classes)
     blocked = (np.arange(0, 300), np.arange(2_900, 3_000))
-    fresh, exact = rank_pool(
-        model, X, strategy, np.concatenate(blocked), 512, np.random.default_rng(7)
-    )
+    fresh, exact = rank_pool(model, X, strategy, blocked, 512, np.random.default_rng(7))
     buffer = rng.normal(size=3_000)  # the previous ranking: other values, none -inf
     reused, exact_reused = rank_pool(
         model, X, strategy, blocked, 512, np.random.default_rng(7), out=buffer
@@ -188,7 +186,7 @@ def test_a_float32_two_class_pool_ranks_in_float32_exactly_as_in_float64(k):
     rng = np.random.default_rng(k)
     X = np.round(rng.normal(size=(5_000, 4)), 1).astype(np.float32)  # coarse: many ties
     model = LogisticRegression(max_iter=300).fit(X[:400], (X[:400, 0] > 0).astype(int))
-    rank, exact = rank_pool(model, X, "margin", np.arange(400), 1_024, rng)
+    rank, exact = rank_pool(model, X, "margin", (np.arange(400),), 1_024, rng)
     w, b = model.coef_[0].astype(np.float32), np.float32(model.intercept_[0])
     assert rank.dtype == np.float32 and not exact
     keys = np.concatenate([-np.abs(X[i : i + 1_024] @ w + b) for i in range(0, 5_000, 1_024)])

@@ -28,7 +28,7 @@ def rank_pool(
     model: ClassifierMixin,
     X: np.ndarray,
     strategy: str,
-    blocked: np.ndarray | Sequence[np.ndarray],
+    blocked: Sequence[np.ndarray],
     chunk_rows: int,
     rng: np.random.Generator,
     out: np.ndarray | None = None,
@@ -41,8 +41,9 @@ def rank_pool(
     X : ndarray of shape (n_samples, n_features)
     strategy : str
         A registered strategy name.
-    blocked : ndarray of int, or a sequence of them
-        Rows that may never be queried (labeled, test set); their key is ``-inf``.
+    blocked : sequence of ndarray of int
+        Rows that may never be queried (labeled, test set), part by part; their key is
+        ``-inf``.
     chunk_rows : int
     rng : Generator
         Draws the keys of the ``random`` strategy.
@@ -94,7 +95,7 @@ def rank_pool(
                 predict_proba_fast(model, row_slice(X, start, start + chunk_rows))
             )
         exact = True
-    for rows in [blocked] if isinstance(blocked, np.ndarray) else blocked:
+    for rows in blocked:
         rank[rows] = -np.inf
     return rank, exact
 
