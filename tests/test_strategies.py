@@ -123,15 +123,15 @@ def test_chunked_session_selects_what_the_strategy_selects_on_predict_proba(
     np.testing.assert_allclose(q.scores, scores, rtol=1e-12)
 
 
-@pytest.mark.parametrize("strategy", ["least_confidence", "margin"])
+@pytest.mark.parametrize("strategy", ["least_confidence", "margin", "entropy"])
 @pytest.mark.parametrize("seed", range(6))
-def test_multiclass_scores_from_exponentials_equal_the_probabilities_bit_for_bit(strategy, seed):
-    """The fast multiclass path ranks exactly as the scores of ``predict_proba`` do."""
+def test_multiclass_scores_class_by_class_equal_the_probabilities_bit_for_bit(strategy, seed):
+    """The class-major multiclass path ranks exactly as the scores of ``predict_proba``."""
     from al_core.learning.scoring import rank_pool
     from al_core.learning.strategies import SCORERS
 
     rng = np.random.default_rng(seed)
-    k, n, chunk = int(rng.integers(3, 11)), 1_500, 256
+    k, n, chunk = int(rng.integers(3, 13)), 1_500, 256
     X = np.round(rng.normal(size=(n, 8)) * 3, 1)  # coarse values: many exact ties
     X[: n // 4] = X[0]  # and many identical rows
     model = LogisticRegression(max_iter=300).fit(X, np.arange(n) % k)
@@ -143,14 +143,59 @@ def test_multiclass_scores_from_exponentials_equal_the_probabilities_bit_for_bit
     assert np.unique(rank).size < n  # the case has ties, and they stayed ties
 
 
+@pytest.mark.parametrize("strategy", ["least_confidence", "margin", "entropy"])
+@pytest.mark.parametrize("n_classes", [3, 7, 8, 9, 16, 17, 40])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_class_by_class_scores_equal_the_scorers_on_predict_proba(strategy, n_classes, dtype):
+    """Widths on both sides of numpy's 8-value blocks, a float32 pool, extreme decisions
+    (probabilities that underflow to 0, for entropy's 0 log 0) and a pool tall enough
+    that BLAS rounds its product otherwise than the product of a block of it, against
+    the strategy's scorer on scikit-learn's own ``predict_proba``."""
+    from al_core.learning.classmajor import score_block
+    from al_core.learning.strategies import SCORERS
+
+    rng = np.random.default_rng(n_classes)
+    n = 20_000
+    X = rng.normal(size=(n, 20)).astype(dtype)
+    X[::5] *= 60  # decisions of hundreds: exponentials of exactly 0
+    model = LogisticRegression(max_iter=1_000).fit(X[:600], np.arange(600) % n_classes)
+    out = np.full(n, np.nan)
+    score_block(model, X, strategy, out)
+    expected = SCORERS[strategy](model.predict_proba(X))
+    assert np.array_equal(out, expected)
+
+
+@pytest.mark.parametrize("n_classes", [*range(1, 20), 31, 64, 127, 128, 129, 200, 300, 1_000])
+def test_pairwise_row_sums_are_numpys_row_sums(n_classes):
+    from al_core.learning.classmajor import pairwise_row_sums, sums_match_numpy
+
+    rng = np.random.default_rng(n_classes)
+    P = np.exp(rng.normal(scale=5.0, size=(700, n_classes)))
+    assert np.array_equal(pairwise_row_sums(np.ascontiguousarray(P.T)), P.sum(axis=1))
+    assert sums_match_numpy(n_classes)
+
+
+def test_pairwise_row_sums_differ_from_sums_in_another_order():
+    """The check can fail: a plain running sum rounds differently on these rows."""
+    from al_core.learning.classmajor import pairwise_row_sums
+
+    P = np.exp(np.random.default_rng(0).normal(scale=5.0, size=(700, 10)))
+    running = np.zeros(700)
+    for column in P.T:
+        running += column
+    assert not np.array_equal(running, P.sum(axis=1))
+    assert np.array_equal(pairwise_row_sums(np.ascontiguousarray(P.T)), P.sum(axis=1))
+
+
 @pytest.mark.parametrize("k", [2, 3, 10, 37])
 def test_second_largest_is_what_partition_gives_ties_included(k):
-    from al_core.learning.scoring import _second_largest
+    from al_core.learning.classmajor import second_largest
 
     rng = np.random.default_rng(k)
     e = rng.integers(0, 4, size=(2_000, k)).astype(float)  # small integers: ties everywhere
     e[::7] = rng.normal(size=(len(e[::7]), k))
-    assert np.array_equal(_second_largest(e), -np.partition(-e, 1, axis=1)[:, 1])
+    second = second_largest(np.ascontiguousarray(e.T))
+    assert np.array_equal(second, -np.partition(-e, 1, axis=1)[:, 1])
 
 
 @pytest.mark.parametrize("n_classes", [2, 4])

@@ -5,7 +5,9 @@ stay small whatever its size. For a two-class plain logistic regression the key 
 ``-|decision|``: least confidence, margin and entropy are all decreasing functions of
 ``|decision|`` there, so it ranks rows exactly as they do, at the cost of one
 matrix-vector product; the strategy's own score is then computed for the few rows
-shown. Every other model goes through ``predict_proba`` and the strategy's scorer.
+shown. A plain logistic regression of more classes is scored class by class
+(``classmajor``), bit for bit as from its probabilities; every other model goes
+through ``predict_proba`` and the strategy's scorer.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 
 from al_core.data.matrix import row_slice
+from al_core.learning.classmajor import can_score, score_block
 from al_core.learning.models import is_plain_logistic, predict_proba_fast
 from al_core.learning.strategies import SCORERS
 
@@ -83,10 +86,13 @@ def rank_pool(
             np.abs(d, out=d)
             np.negative(d, out=rank[start : start + chunk_rows], casting="unsafe")
         exact = False
-    elif is_plain_logistic(model) and strategy in _FROM_EXPONENTIALS:
+    elif is_plain_logistic(model) and can_score(model, X.dtype, strategy):
         for start in range(0, n, chunk_rows):
-            rank[start : start + chunk_rows] = _FROM_EXPONENTIALS[strategy](
-                *_exponentials(model, row_slice(X, start, start + chunk_rows))
+            score_block(
+                model,
+                row_slice(X, start, start + chunk_rows),
+                strategy,
+                rank[start : start + chunk_rows],
             )
         exact = True
     else:
@@ -98,56 +104,6 @@ def rank_pool(
     for rows in blocked:
         rank[rows] = -np.inf
     return rank, exact
-
-
-def _exponentials(model: ClassifierMixin, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``exp(d - max d)`` per row and its row sums, the steps of ``predict_proba_fast``.
-
-    The probabilities are these divided by the sums; least confidence and margin need only
-    the largest one or two of them, so the division of the whole matrix is skipped.
-    Each operation is the one scikit-learn's ``softmax`` does, in the same order, so the
-    scores come out bit for bit as from the probabilities (ties stay ties).
-    """
-    e = X @ model.coef_.T
-    e += model.intercept_  # in place: the same sums, without a second matrix
-    # The row maxima column by column: a maximum is exact in any order, and numpy's
-    # reduction along a short row costs twice as much as these few passes.
-    top = e[:, 0].copy()
-    for j in range(1, e.shape[1]):
-        np.maximum(top, e[:, j], out=top)
-    e -= top.reshape(-1, 1)
-    np.exp(e, out=e)
-    return e, e.sum(axis=1).reshape(-1, 1)
-
-
-def _least_confidence_from(e: np.ndarray, sums: np.ndarray) -> np.ndarray:
-    # The largest exponential is exp(0) = 1 exactly, so the top probability is 1 / sum.
-    return 1.0 - (1.0 / sums[:, 0])
-
-
-def _margin_from(e: np.ndarray, sums: np.ndarray) -> np.ndarray:
-    second = _second_largest(e)
-    return 1.0 - (1.0 / sums[:, 0] - second / sums[:, 0])
-
-
-def _second_largest(e: np.ndarray) -> np.ndarray:
-    """Each row's second largest value (the largest again when it occurs twice).
-
-    Column by column, keeping the two largest so far: selection only, so exactly the
-    value ``np.partition`` gives, at a fraction of its cost on short rows.
-    """
-    first = e[:, 0].copy()
-    second = np.full_like(first, -np.inf)
-    low = np.empty_like(first)
-    for j in range(1, e.shape[1]):
-        np.minimum(first, e[:, j], out=low)
-        np.maximum(second, low, out=second)
-        np.maximum(first, e[:, j], out=first)
-    return second
-
-
-_FROM_EXPONENTIALS = {"least_confidence": _least_confidence_from, "margin": _margin_from}
-"""Strategies scored from the exponentials alone, for multiclass plain LR."""
 
 
 def scores_of(model: ClassifierMixin, X: np.ndarray, ids: np.ndarray, strategy: str) -> np.ndarray:
