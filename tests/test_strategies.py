@@ -165,6 +165,26 @@ def test_class_by_class_scores_equal_the_scorers_on_predict_proba(strategy, n_cl
     assert np.array_equal(out, expected)
 
 
+@pytest.mark.parametrize("strategy", ["least_confidence", "margin", "entropy"])
+def test_a_sparse_pool_is_scored_class_by_class_as_predict_proba_scores_it(strategy):
+    """A text pool is a CSR matrix: its product is scipy's, and the rest as for dense."""
+    from scipy import sparse
+
+    from al_core.learning.scoring import rank_pool
+    from al_core.learning.strategies import SCORERS
+
+    rng = np.random.default_rng(5)
+    X = sparse.random(6_000, 300, density=0.02, format="csr", random_state=5) * 4
+    X.data = np.round(X.data, 1)  # coarse values, and rows without any: ties
+    model = LogisticRegression(max_iter=500).fit(X[:900], np.arange(900) % 4)
+    rank, exact = rank_pool(model, X, strategy, (np.arange(900),), 2_048, rng)
+    expected = np.concatenate(
+        [SCORERS[strategy](model.predict_proba(X[i : i + 2_048])) for i in range(0, 6_000, 2_048)]
+    )
+    assert exact and np.array_equal(rank[900:], expected[900:])
+    assert np.unique(rank[900:]).size < 5_100
+
+
 @pytest.mark.parametrize("n_classes", [*range(1, 20), 31, 64, 127, 128, 129, 200, 300, 1_000])
 def test_pairwise_row_sums_are_numpys_row_sums(n_classes):
     from al_core.learning.classmajor import pairwise_row_sums, sums_match_numpy
