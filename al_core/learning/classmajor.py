@@ -34,7 +34,7 @@ def pairwise_row_sums(E: np.ndarray) -> np.ndarray:
     """Column sums of a class-major matrix, each in numpy's pairwise summation order.
 
     ``pairwise_row_sums(P.T)`` equals ``P.sum(axis=1)`` bit for bit for a C-ordered
-    float64 ``P`` (numpy sums each contiguous row with ``pairwise_sum``: fewer than 8
+    float32 or float64 ``P`` (numpy sums each contiguous row with ``pairwise_sum``: fewer than 8
     values one after another; up to 128 in eight running sums combined as a tree, then
     the rest; more in two halves).
 
@@ -92,11 +92,16 @@ def sums_match_numpy(n_classes: int, dtype: str = "float64") -> bool:
     return bool(np.array_equal(pairwise_row_sums(np.ascontiguousarray(P.T)), P.sum(axis=1)))
 
 
+def _decision_dtype(model: ClassifierMixin, X_dtype: np.dtype) -> np.dtype:
+    """The float type of ``X @ coef.T + intercept``, which the scores are computed in."""
+    return np.result_type(X_dtype, model.coef_, model.intercept_)
+
+
 def can_score(model: ClassifierMixin, X_dtype: np.dtype, strategy: str) -> bool:
     """Whether a pool of this float type is scored here under a plain logistic regression
     (of more than two classes)."""
     n_classes = model.coef_.shape[0]
-    dtype = np.result_type(X_dtype, model.coef_, model.intercept_).name
+    dtype = _decision_dtype(model, X_dtype).name
     return (
         n_classes > 2
         and strategy in CLASSMAJOR_STRATEGIES
@@ -123,7 +128,7 @@ def score_block(model: ClassifierMixin, X: np.ndarray, strategy: str, out: np.nd
     """
     n_classes = model.coef_.shape[0]
     rows = max(256, _BLOCK_VALUES // n_classes)
-    dtype = np.result_type(X.dtype, model.coef_, model.intercept_)
+    dtype = _decision_dtype(model, X.dtype)
     E = np.empty((n_classes, min(rows, X.shape[0])), dtype=dtype)
     scores = np.empty(E.shape[1], dtype=dtype)
     intercept = model.intercept_.reshape(-1, 1)
