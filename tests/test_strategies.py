@@ -165,6 +165,46 @@ def test_class_by_class_scores_equal_the_scorers_on_predict_proba(strategy, n_cl
     assert np.array_equal(out, expected)
 
 
+@pytest.mark.parametrize("n_rows", [1_000, 4_000, 9_000, 65_536])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_chunk_is_scored_as_predict_proba_scores_it_whichever_way_its_product_goes(
+    n_rows, order, dtype
+):
+    """Chunk heights on both sides of OpenBLAS's kernel for small products, and both
+    layouts of ``coef_`` (one of the small kernels rounds otherwise for one of them):
+    the blocked product is used only where the check finds it rounds as the whole one,
+    and the scores are the probabilities' scores either way."""
+    from al_core.learning.classmajor import score_block
+    from al_core.learning.strategies import SCORERS
+
+    rng = np.random.default_rng(n_rows)
+    X = rng.normal(size=(n_rows, 20)).astype(dtype)
+    model = LogisticRegression(max_iter=300).fit(X[:500], np.arange(500) % 10)
+    model.coef_ = np.asarray(model.coef_, order=order)
+    out = np.full(n_rows, np.nan)
+    score_block(model, X, "least_confidence", out)
+    assert np.array_equal(out, SCORERS["least_confidence"](model.predict_proba(X)))
+
+
+@pytest.mark.parametrize("n_rows", [1_000, 4_000, 65_536])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_blocked_product_check_predicts_blas_on_real_values(n_rows, order, dtype):
+    """The check draws random values; its verdict holds for a fitted model's product on
+    a pool of the same shapes (BLAS's order of additions does not depend on values)."""
+    from al_core.learning.classmajor import blocked_product_matches
+
+    rng = np.random.default_rng(1)
+    X = np.ascontiguousarray(rng.normal(size=(n_rows, 20)) * rng.uniform(0, 9, 20), dtype=dtype)
+    model = LogisticRegression(max_iter=300).fit(X[:500], np.arange(500) % 10)
+    coef = np.asarray(model.coef_, dtype=dtype, order=order)
+    whole = X @ coef.T
+    blocks = np.concatenate([(coef @ X[i : i + 4_096].T).T for i in range(0, n_rows, 4_096)])
+    verdict = blocked_product_matches(n_rows, 20, 10, dtype, order, 4_096)
+    assert verdict == np.array_equal(blocks, whole)
+
+
 @pytest.mark.parametrize("strategy", ["least_confidence", "margin", "entropy"])
 def test_a_sparse_pool_is_scored_class_by_class_as_predict_proba_scores_it(strategy):
     """A text pool is a CSR matrix: its product is scipy's, and the rest as for dense."""

@@ -11,11 +11,20 @@ in any order; the row sums are taken in numpy's own pairwise order, which
 ``sums_match_numpy`` checks against numpy on first use (a numpy that sums differently
 sends the pool to the probabilities instead). So scores, and ties, are bit for bit the
 scores of the probabilities.
+
+The decision itself is, where it can be, computed block by block straight into the
+class-major matrix (``coef @ X_block.T``), which spares writing the chunk's decision
+out to memory and reading it back transposed. BLAS gives no promise that this rounds as
+the chunk's own product does (OpenBLAS has kernels for small products, and one of them
+rounds otherwise), so ``blocked_product_matches`` compares the two on random values of
+the very shapes, float type and layout first, once per process; where they differ, the
+chunk's product is taken whole, as ``predict_proba`` takes it.
 """
 
 from __future__ import annotations
 
 from functools import cache
+from typing import Literal
 
 import numpy as np
 from sklearn.base import ClassifierMixin
@@ -25,6 +34,11 @@ CLASSMAJOR_STRATEGIES = ("least_confidence", "margin", "entropy")
 
 _BLOCK_VALUES = 40_960
 """Values of a block's class-major matrix (320 KB of float64): well within L2."""
+
+_CHECKED_WIDTH = 128
+"""Most features plus classes of a dense pool whose blocked product is checked (the
+check draws a chunk of random values and its product: up to 67 MB of float64 at
+65,536 rows); wider ones take the chunk's product whole."""
 
 _PAIRWISE_BLOCK = 128
 """numpy's ``PW_BLOCKSIZE``: longer rows are summed in two halves, recursively."""
@@ -57,22 +71,27 @@ def _pairwise(E: np.ndarray, lo: int, hi: int) -> np.ndarray:
             total += E[j]
         return total
     if n <= _PAIRWISE_BLOCK:
-        r = [E[lo + j].copy() for j in range(8)]
+        # The eight running sums start as views of E's rows; each becomes an array of
+        # its own at its first addition (copying them first would be eight more passes).
+        r = [E[lo + j] for j in range(8)]
         i = 8
+        if i < n - (n % 8):
+            r = [r[j] + E[lo + i + j] for j in range(8)]
+            i += 8
         while i < n - (n % 8):
             for j in range(8):
                 r[j] += E[lo + i + j]
             i += 8
-        r[0] += r[1]
-        r[2] += r[3]
-        r[4] += r[5]
-        r[6] += r[7]
-        r[0] += r[2]
-        r[4] += r[6]
-        r[0] += r[4]
+        total = r[0] + r[1]
+        right = r[2] + r[3]
+        total += right
+        np.add(r[4], r[5], out=right)
+        low = r[6] + r[7]
+        right += low
+        total += right
         for j in range(lo + i, hi):
-            r[0] += E[j]
-        return r[0]
+            total += E[j]
+        return total
     half = n // 2
     half -= half % 8
     total = _pairwise(E, lo, lo + half)
@@ -90,6 +109,54 @@ def sums_match_numpy(n_classes: int, dtype: str = "float64") -> bool:
     rng = np.random.default_rng(n_classes)
     P = np.exp(rng.normal(scale=4.0, size=(1_000, n_classes))).astype(dtype)
     return bool(np.array_equal(pairwise_row_sums(np.ascontiguousarray(P.T)), P.sum(axis=1)))
+
+
+@cache
+def blocked_product_matches(
+    n_rows: int,
+    n_features: int,
+    n_classes: int,
+    dtype: str,
+    coef_order: Literal["C", "F"],
+    block_rows: int,
+) -> bool:
+    """Whether ``coef @ X[block].T``, block by block, equals ``(X @ coef.T)[block].T``.
+
+    Compared on random values of these shapes, float type and ``coef``'s memory layout
+    ("C" or "F"): BLAS rounds differently only where it sums in another order, which
+    its kernel choice fixes from shapes and layouts, not values (threads split rows and
+    columns, not the sums); a different order shows on a good share of random values.
+    """
+    rng = np.random.default_rng(n_rows + n_features)
+    X = rng.standard_normal((n_rows, n_features), dtype=np.dtype(dtype).type)
+    coef = np.asarray(rng.standard_normal((n_classes, n_features)), dtype=dtype, order=coef_order)
+    whole = X @ coef.T
+    part = np.empty((n_classes, block_rows), dtype=dtype)
+    for start in range(0, n_rows, block_rows):
+        block = X[start : start + block_rows]
+        e = part[:, : block.shape[0]]
+        np.matmul(coef, block.T, out=e)
+        if not np.array_equal(e, whole[start : start + block_rows].T):
+            return False
+    return True
+
+
+def _blocked_product(model: ClassifierMixin, X: object, dtype: np.dtype, rows: int) -> bool:
+    """Whether this chunk's decision may be computed block by block (see the module)."""
+    coef = model.coef_
+    if not (
+        isinstance(X, np.ndarray)
+        and X.flags.c_contiguous
+        and X.dtype == dtype
+        and coef.dtype == dtype
+        and model.intercept_.dtype == dtype
+        and X.shape[1] + coef.shape[0] <= _CHECKED_WIDTH
+    ):
+        return False
+    if not (coef.flags.c_contiguous or coef.flags.f_contiguous):
+        return False
+    order: Literal["C", "F"] = "C" if coef.flags.c_contiguous else "F"
+    return blocked_product_matches(X.shape[0], X.shape[1], coef.shape[0], dtype.name, order, rows)
 
 
 def _decision_dtype(model: ClassifierMixin, X_dtype: np.dtype) -> np.dtype:
@@ -113,9 +180,9 @@ def can_score(model: ClassifierMixin, X_dtype: np.dtype, strategy: str) -> bool:
 def score_block(model: ClassifierMixin, X: np.ndarray, strategy: str, out: np.ndarray) -> None:
     """Write the strategy's scores of the rows of ``X`` into ``out``.
 
-    The decision of all of ``X`` is one matrix product, as ``predict_proba`` takes it
-    (BLAS may round a row differently in a product of another height: it has a kernel
-    for small matrices); the rest runs block by block of rows that stay in cache.
+    The work runs block by block of rows that stay in cache; the decision too where
+    ``blocked_product_matches`` found that BLAS rounds it there as in the product of all
+    of ``X``, which ``predict_proba`` takes (otherwise that one product is taken first).
 
     Parameters
     ----------
@@ -132,17 +199,19 @@ def score_block(model: ClassifierMixin, X: np.ndarray, strategy: str, out: np.nd
     E = np.empty((n_classes, min(rows, X.shape[0])), dtype=dtype)
     scores = np.empty(E.shape[1], dtype=dtype)
     intercept = model.intercept_.reshape(-1, 1)
-    decision = X @ model.coef_.T
+    blocked = _blocked_product(model, X, dtype, rows)
+    decision = X if blocked else X @ model.coef_.T
     for start in range(0, X.shape[0], rows):
         block = decision[start : start + rows]
         m = block.shape[0]
         e = E[:, :m]
-        # The transposed sum: the very additions of ``X @ coef.T + intercept``.
-        np.add(block.T, intercept, out=e)
-        top = e[0].copy()
-        for j in range(1, n_classes):
-            np.maximum(top, e[j], out=top)
-        e -= top
+        if blocked:
+            np.matmul(model.coef_, block.T, out=e)
+            e += intercept
+        else:
+            # The transposed sum: the very additions of ``X @ coef.T + intercept``.
+            np.add(block.T, intercept, out=e)
+        e -= e.max(axis=0)
         np.exp(e, out=e)
         sums = pairwise_row_sums(e)
         _SCORE[strategy](e, sums, scores[:m])
