@@ -47,6 +47,7 @@ def run(rows: int, labels: int = 40) -> dict:
         class_names=("a", "b"),
         y=y,
     )
+    y = dataset.y  # the Dataset keeps the ground truth narrow (int8 here); drop the rest
     config = SessionConfig(budget=None, initial_fraction=200 / (0.7 * rows), test_size=0.3)
     session = LabelingSession(dataset, config)
     opened = rss_mb()

@@ -122,3 +122,48 @@ def test_a_project_on_a_server_file_reads_it_in_place(tmp_path, monkeypatch):
         Project.open("big", folder=tmp_path / "p")
     with pytest.raises(DatasetError, match="full path"):
         DataSource("server", "pool.parquet")
+
+
+@pytest.mark.parametrize(
+    ("n_classes", "dtype"),
+    [(2, np.int8), (128, np.int8), (129, np.int16), (32_768, np.int16), (32_769, np.int32)],
+)
+def test_label_arrays_are_as_narrow_as_the_class_count_allows(n_classes, dtype):
+    """The ground truth and the session's labels run the pool's length: one byte a row
+    up to 128 classes, and wide enough for the last class index and MISSING_LABEL."""
+    from al_core.data.datasets import MISSING_LABEL, Dataset, label_dtype
+
+    assert label_dtype(n_classes) == dtype
+    n = 40
+    y = np.arange(n, dtype=np.int64) % 2 * (n_classes - 1)  # the first and the last class
+    y[-1] = MISSING_LABEL
+    data = Dataset("narrow", np.zeros((n, 1)), ("x",), tuple(map(str, range(n_classes))), y=y)
+    assert data.y.dtype == dtype
+    assert data.y[1] == n_classes - 1 and data.y[-1] == MISSING_LABEL
+
+
+def test_a_session_on_narrow_labels_labels_the_last_class_and_fits_int64_classes():
+    """300 classes (int16 labels): the last class index is saved as given, and the model
+    is fitted on int64 labels as before, so its classes_ and predictions are unchanged."""
+    from al_core.data.datasets import Dataset
+
+    rng = np.random.default_rng(0)
+    n, k = 1_500, 300
+    y = np.arange(n) % k
+    X = rng.normal(size=(n, 3)) + y[:, None] * 0.01
+    data = Dataset("many", X, ("a", "b", "c"), tuple(map(str, range(k))), y=y)
+    s = LabelingSession(data, SessionConfig(test_size=0.25, initial_fraction=0.3, seed=1))
+    assert s.labels.dtype == np.int16 and data.y.dtype == np.int16
+    assert s.test_order.dtype == np.int32  # row ids: half the bytes of int64
+    row = int(s.query().ids[0])
+    s.label(row, k - 1)
+    assert s.labels[row] == k - 1
+    assert s.model is not None and s.model.classes_.dtype == np.int64
+
+
+def test_fractional_ground_truth_is_refused():
+    from al_core.data.datasets import Dataset
+    from al_core.errors import DatasetError
+
+    with pytest.raises(DatasetError, match="whole class indices"):
+        Dataset("half", np.zeros((3, 1)), ("x",), ("a", "b"), y=np.array([0.0, 0.5, 1.0]))

@@ -23,6 +23,24 @@ MISSING_LABEL: int = -1
 """Marks a row whose label is not known, in every label array of the engine."""
 
 
+def label_dtype(n_classes: int) -> np.dtype:
+    """The narrowest signed integer type that holds every class index and ``MISSING_LABEL``.
+
+    Label arrays run the length of the pool (the ground truth, the session's labels):
+    at 10 million rows an int64 array is 80 MB, an int8 one 10 MB.
+    """
+    for kind in (np.int8, np.int16, np.int32):
+        if n_classes - 1 <= np.iinfo(kind).max:
+            return np.dtype(kind)
+    return np.dtype(np.int64)
+
+
+def row_index_dtype(n_rows: int) -> np.dtype:
+    """int32 for row ids of a pool that int32 can number, else int64: a 30 % test set of
+    10 million rows is 3 million ids, kept twice (shown order and ascending)."""
+    return np.dtype(np.int32 if n_rows <= np.iinfo(np.int32).max else np.int64)
+
+
 @dataclass(frozen=True, eq=False)
 class ColumnNote:
     """Something the loader did with, or could not do with, one input column."""
@@ -46,7 +64,8 @@ class Dataset:
     feature_names : tuple of str, length n_features
     class_names : tuple of str, length n_classes
     y : ndarray of shape (n_samples,) or None
-        Ground-truth class indices, ``MISSING_LABEL`` where unknown.
+        Ground-truth class indices, ``MISSING_LABEL`` where unknown; stored in
+        ``label_dtype(n_classes)``.
     images : ndarray of shape (n_samples, h, w) or None
         Display payload (``digits``); never used for training.
     raw : DataFrame or None
@@ -111,6 +130,11 @@ class Dataset:
             known = self.y[self.y != MISSING_LABEL]
             if known.size and (known.min() < 0 or known.max() >= len(self.class_names)):
                 raise DatasetError("y holds a class index outside class_names")
+            if not np.array_equal(known, np.round(known)):
+                raise DatasetError("y must hold whole class indices")
+            # Kept narrow: every value is now known to fit.
+            narrow = self.y.astype(label_dtype(len(self.class_names)), copy=False)
+            object.__setattr__(self, "y", narrow)
 
     @property
     def n_samples(self) -> int:

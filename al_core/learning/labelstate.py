@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from al_core.data.datasets import MISSING_LABEL
+from al_core.data.datasets import MISSING_LABEL, label_dtype
 from al_core.errors import ConfigError
 from al_core.learning.query import DONE, LEARN, TEST, Phase
 
@@ -38,7 +38,7 @@ class LabelState:
 
     def __init__(self, n_samples: int, n_classes: int, budget: int | None) -> None:
         self.n_classes = n_classes
-        self.labels = np.full(n_samples, MISSING_LABEL, dtype=np.int64)
+        self.labels = np.full(n_samples, MISSING_LABEL, dtype=label_dtype(n_classes))
         self.is_test = np.zeros(n_samples, dtype=bool)
         self.skipped = np.zeros(n_samples, dtype=bool)
         self.test_order = np.zeros(0, dtype=np.int64)

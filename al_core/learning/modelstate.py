@@ -221,7 +221,7 @@ class ModelState(LabelState):
 
     def _fit(self) -> None:
         train = self.train_ids
-        y = self.labels[train]
+        y = self.labels[train].astype(np.int64)  # the model's classes_ stay int64
         self.fit_error = None
         t0 = time.perf_counter()
         if np.unique(y).size < 2:

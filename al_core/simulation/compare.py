@@ -158,7 +158,9 @@ def full_pool_accuracy(dataset: Dataset, config: SessionConfig) -> float:
     session = LabelingSession(dataset, replace(config, budget=None))
     y = require_oracle(dataset)
     pool = np.flatnonzero(~session.is_test)
-    model = fit_model(make_model(config.model, config.seed), dataset.X[pool], y[pool])
+    model = fit_model(
+        make_model(config.model, config.seed), dataset.X[pool], y[pool].astype(np.int64)
+    )
     test = session.test_order
     return float(np.mean(model.predict(dataset.X[test]) == y[test]))
 
