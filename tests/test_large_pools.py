@@ -154,7 +154,6 @@ def test_a_session_on_narrow_labels_labels_the_last_class_and_fits_int64_classes
     data = Dataset("many", X, ("a", "b", "c"), tuple(map(str, range(k))), y=y)
     s = LabelingSession(data, SessionConfig(test_size=0.25, initial_fraction=0.3, seed=1))
     assert s.labels.dtype == np.int16 and data.y.dtype == np.int16
-    assert s.test_order.dtype == np.int32  # row ids: half the bytes of int64
     row = int(s.query().ids[0])
     s.label(row, k - 1)
     assert s.labels[row] == k - 1

@@ -35,12 +35,6 @@ def label_dtype(n_classes: int) -> np.dtype:
     return np.dtype(np.int64)
 
 
-def row_index_dtype(n_rows: int) -> np.dtype:
-    """int32 for row ids of a pool that int32 can number, else int64: a 30 % test set of
-    10 million rows is 3 million ids, kept twice (shown order and ascending)."""
-    return np.dtype(np.int32 if n_rows <= np.iinfo(np.int32).max else np.int64)
-
-
 @dataclass(frozen=True, eq=False)
 class ColumnNote:
     """Something the loader did with, or could not do with, one input column."""

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 from sklearn.base import ClassifierMixin
 
-from al_core.data.datasets import MISSING_LABEL, Dataset, row_index_dtype
+from al_core.data.datasets import MISSING_LABEL, Dataset
 from al_core.data.matrix import is_sparse
 from al_core.data.splits import random_test_rows, reference_split
 from al_core.errors import (
@@ -111,7 +111,6 @@ class LabelingSession(ModelState):
             test_mask = np.zeros(n, dtype=bool)
             test_mask[self.test_order] = True
             self.initial_ids = np.flatnonzero(known & ~test_mask)
-        self.test_order = self.test_order.astype(row_index_dtype(n), copy=False)
         self.is_test[self.test_order] = True
         self.stop_rows = stop_set_rows(np.flatnonzero(~self.is_test), self.config.seed)
         self._center: np.ndarray | None = None
