@@ -8,6 +8,10 @@ temporaries (masks and row lists of the whole pool, 10-80 MB each at 10 million 
 the server grew with every label until each heap had them. The engine's work on a
 project is serialized by the project's lock anyway, so a small number of heaps costs no
 parallelism and lets one thread reuse what another freed.
+
+Opening a project of millions of rows also frees temporaries of tens of MB (masks,
+row lists, the split's arrays) that the heap keeps for later: ``give_back_free_memory``
+returns such free pages to the system once the project is open.
 """
 
 from __future__ import annotations
@@ -27,11 +31,32 @@ def share_heaps(arenas: int = ARENAS) -> bool:
     Call early in a server process. It changes where memory is reused from, never what
     any computation gives.
     """
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):  # musl and others: nothing to tune
+    mallopt = getattr(_libc(), "mallopt", None)
+    if mallopt is None:  # not Linux, or musl and others: nothing to tune
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     return bool(mallopt(_M_ARENA_MAX, arenas))
+
+
+def _libc() -> ctypes.CDLL | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+
+
+def give_back_free_memory() -> bool:
+    """Return the heaps' free pages to the system (glibc's ``malloc_trim``).
+
+    Call after a one-off burst of temporaries, such as opening a large project; not after
+    every label, whose temporaries the next label would fault in again. False where the
+    C library is not glibc or nothing was returned.
+    """
+    libc = _libc()
+    trim = getattr(libc, "malloc_trim", None)
+    if trim is None:
+        return False
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return bool(trim(0))

@@ -12,6 +12,7 @@ import contextlib
 import streamlit as st
 
 from al_core import ALError, SessionConfig
+from al_core.allocator import give_back_free_memory
 from al_core.errors import ProjectExistsError, ProjectNotFoundError
 from al_core.projects.location import database_url, project_exists, where
 from al_core.projects.project import Project
@@ -32,7 +33,9 @@ ANNOTATOR_KEY = "annotator"
 def _open(name: str, identity: str) -> Project:
     # The identity is part of the key: a project file deleted and created anew by
     # another process (another inode) is opened afresh instead of reusing a stale handle.
-    return Project.open(name)
+    project = Project.open(name)
+    give_back_free_memory()  # opening a large pool freed tens of MB of temporaries
+    return project
 
 
 def open_project(name: str) -> Project:

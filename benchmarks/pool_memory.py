@@ -33,7 +33,7 @@ def run(rows: int, labels: int = 40) -> dict:
     from sklearn.datasets import make_classification
 
     from al_core import Dataset, LabelingSession, SessionConfig
-    from al_core.allocator import share_heaps
+    from al_core.allocator import give_back_free_memory, share_heaps
 
     share_heaps()
     imports = rss_mb()
@@ -50,6 +50,7 @@ def run(rows: int, labels: int = 40) -> dict:
     y = dataset.y  # the Dataset keeps the ground truth narrow (int8 here); drop the rest
     config = SessionConfig(budget=None, initial_fraction=200 / (0.7 * rows), test_size=0.3)
     session = LabelingSession(dataset, config)
+    give_back_free_memory()  # as the app's server does once a project is open
     opened = rss_mb()
     steps = []
     for _ in range(labels):
