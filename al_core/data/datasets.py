@@ -124,7 +124,8 @@ class Dataset:
             known = self.y[self.y != MISSING_LABEL]
             if known.size and (known.min() < 0 or known.max() >= len(self.class_names)):
                 raise DatasetError("y holds a class index outside class_names")
-            if not np.array_equal(known, np.round(known)):
+            # Integer and bool labels are whole already: no pool-sized rounded copy.
+            if self.y.dtype.kind not in "biu" and not np.array_equal(known, np.round(known)):
                 raise DatasetError("y must hold whole class indices")
             # Kept narrow: every value is now known to fit.
             narrow = self.y.astype(label_dtype(len(self.class_names)), copy=False)
