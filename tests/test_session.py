@@ -197,3 +197,41 @@ def test_float32_pool_gives_the_same_queries(tutorial):
 def test_bad_config_raises_config_error(field, value, match):
     with pytest.raises(ConfigError, match=match):
         SessionConfig(**{field: value})
+
+
+def _check_derived(s):
+    known = s.labels != -1
+    assert np.array_equal(s.blocked_mask, known | s.is_test)
+    assert np.array_equal(s.unlabeled_mask, ~known & ~s.is_test)
+    assert np.array_equal(s.train_ids, np.flatnonzero(known & ~s.is_test))
+    assert np.array_equal(s.train_mask, known & ~s.is_test)
+    assert s.n_unlabeled == np.count_nonzero(~known & ~s.is_test)
+    assert s.n_test_labeled == np.count_nonzero(known & s.is_test)
+    pending = s.test_order[s.labels[s.test_order] == -1]
+    assert np.array_equal(s.test_ids_pending, pending)
+    assert np.array_equal(s.test_rows_sorted, np.sort(s.test_order))
+    skipped = np.array(sorted(s.skipped), dtype=np.int64)
+    assert np.array_equal(s.skipped_ids, skipped[s.labels[skipped] == -1])
+
+
+def test_the_one_kept_mask_and_the_counts_follow_every_change():
+    """Only ``blocked_mask`` is kept; every other mask and count is made from the labels
+    and the split when asked, through test labels, undo, skips and training labels."""
+    frame, truth = unlabeled_frame(n=200, seed=3)
+    data = frame_to_dataset(frame, class_names=["no", "yes"])
+    s = LabelingSession(data, SessionConfig(n_test_to_label=12, budget=40))
+    rng = np.random.default_rng(0)
+    _check_derived(s)
+    for _ in range(60):
+        move = rng.integers(4)
+        if move == 0 and s._actions:
+            s.undo()
+        elif move == 1 and s.phase != DONE:
+            s.skip(int(s.query().ids[0]))
+        elif move == 2 and s.skipped:
+            s.revisit(int(rng.choice(sorted(s.skipped))))
+        elif s.phase != DONE:
+            row = int(s.query().ids[0])
+            s.label(row, int(truth[row]))
+        _check_derived(s)
+    assert s.n_test_labeled == s.n_test and s.n_labeled > 0

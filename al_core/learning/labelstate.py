@@ -18,8 +18,7 @@ from al_core.learning.query import DONE, LEARN, TEST, Phase
 
 
 class _Derived(NamedTuple):
-    train_mask: np.ndarray
-    unlabeled_mask: np.ndarray
+    blocked_mask: np.ndarray
     train_ids: np.ndarray
     n_unlabeled: int
     n_test_pending: int
@@ -40,65 +39,73 @@ class LabelState:
         self.n_classes = n_classes
         self.labels = np.full(n_samples, MISSING_LABEL, dtype=label_dtype(n_classes))
         self.is_test = np.zeros(n_samples, dtype=bool)
-        self.skipped = np.zeros(n_samples, dtype=bool)
+        # The "later" list: a few rows at most, so a set of ids rather than a mask a byte
+        # a row (and a pass over the pool at every query).
+        self.skipped: set[int] = set()
         self.test_order = np.zeros(0, dtype=np.int64)
         self.initial_ids = np.zeros(0, dtype=np.int64)
         self._budget = budget
         self._version = 0  # bumped on every change to labels
         self._derived_version = -1
-        self._test_layout: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._sorted_test: tuple[np.ndarray, np.ndarray] | None = None
 
     # ----------------------------------------------------------------- derived state
     def _derived(self) -> _Derived:
-        """Masks, ids and counts derived from ``labels``.
+        """The one pool-sized mask, ids and counts derived from ``labels``.
 
         Derived again after every change (``_version``), so a step over a large pool
-        pays for each pass over it once, not once per property read.
+        pays for each pass over it once, not once per property read. Only the rows that
+        may not be queried are kept as a mask: on a pool of millions every other mask is
+        a byte a row held for the server's life (``unlabeled_mask`` and ``train_mask`` are
+        made when asked for).
         """
         if self._derived_version != self._version:
-            known = self.labels != MISSING_LABEL
-            _, pool = self._fixed_by_test_set()
-            train = known & pool
-            unlabeled = np.greater(pool, known)  # in the pool and not known
-            train_ids = np.flatnonzero(train)
-            for arr in (train, unlabeled, train_ids):
+            blocked = self.labels != MISSING_LABEL  # known, for now
+            n_known = int(np.count_nonzero(blocked))
+            train_ids = np.flatnonzero(np.greater(blocked, self.is_test))  # known, not test
+            np.logical_or(blocked, self.is_test, out=blocked)
+            for arr in (blocked, train_ids):
                 arr.flags.writeable = False
-            # Gathered in ascending order: on a pool of millions, reading the test rows in
-            # their shuffled order cost more than the rest of this (cache misses).
-            pending = self.labels[self._fixed_by_test_set()[0]] == MISSING_LABEL
             self._derived_cache = _Derived(
-                train_mask=train,
-                unlabeled_mask=unlabeled,
+                blocked_mask=blocked,
                 train_ids=train_ids,
-                n_unlabeled=int(np.count_nonzero(unlabeled)),
-                n_test_pending=int(np.count_nonzero(pending)),
+                n_unlabeled=blocked.size - int(np.count_nonzero(blocked)),
+                n_test_pending=self.n_test - (n_known - train_ids.size),
             )
             self._derived_version = self._version
         return self._derived_cache
 
-    def _fixed_by_test_set(self) -> tuple[np.ndarray, np.ndarray]:
-        """The test rows ascending, and ``~is_test``: kept while the test set is the same
-        (it is fixed at the start; ``test_order`` is replaced, never changed in place)."""
-        if self._test_layout is None or self._test_layout[0] is not self.test_order:
-            rows = np.sort(self.test_order)
-            rows.flags.writeable = False
-            self._test_layout = (self.test_order, rows, ~self.is_test)
-        return self._test_layout[1], self._test_layout[2]
-
     @property
     def test_rows_sorted(self) -> np.ndarray:
-        """The test rows in ascending order (``test_order`` is the order shown); read-only."""
-        return self._fixed_by_test_set()[0]
+        """The test rows in ascending order (``test_order`` is the order shown); read-only.
+
+        Kept while the test set is the same (it is fixed at the start; ``test_order`` is
+        replaced, never changed in place): writing to millions of rows in shuffled order
+        is slow, and no mask of them is as quick to write through.
+        """
+        if self._sorted_test is None or self._sorted_test[0] is not self.test_order:
+            rows = np.sort(self.test_order)
+            rows.flags.writeable = False
+            self._sorted_test = (self.test_order, rows)
+        return self._sorted_test[1]
+
+    @property
+    def blocked_mask(self) -> np.ndarray:
+        """Rows that may not be queried for training (labeled or in the test set), shape
+        (n_samples,); read-only."""
+        return self._derived().blocked_mask
 
     @property
     def train_mask(self) -> np.ndarray:
-        """Rows whose labels train the model, shape (n_samples,); read-only."""
-        return self._derived().train_mask
+        """Rows whose labels train the model, shape (n_samples,); a new array."""
+        mask = np.zeros(self.labels.size, dtype=bool)
+        mask[self.train_ids] = True
+        return mask
 
     @property
     def unlabeled_mask(self) -> np.ndarray:
-        """Rows that may still be queried for training, shape (n_samples,); read-only."""
-        return self._derived().unlabeled_mask
+        """Rows that may still be queried for training, shape (n_samples,); a new array."""
+        return ~self._derived().blocked_mask
 
     @property
     def train_ids(self) -> np.ndarray:
@@ -172,4 +179,6 @@ class LabelState:
 
     @property
     def skipped_ids(self) -> np.ndarray:
-        return np.flatnonzero(self.skipped & (self.labels == MISSING_LABEL))
+        """The rows on the "later" list that are still unlabeled, ascending."""
+        ids = np.fromiter(sorted(self.skipped), dtype=np.int64, count=len(self.skipped))
+        return ids[self.labels[ids] == MISSING_LABEL]

@@ -133,17 +133,17 @@ class LabelingSession(ModelState):
             If fewer than k rows are left to offer.
         """
         k = self.config.batch_size if k is None else int(k)
-        held = np.union1d(np.asarray(list(exclude), dtype=np.int64), np.flatnonzero(self.skipped))
+        held = np.union1d(np.asarray(list(exclude), dtype=np.int64), self.skipped_ids)
         if self.phase == TEST:
             ids = self.test_ids_pending
             ids = ids[~np.isin(ids, held)][:k]
             if ids.size < k:
                 raise PoolExhaustedError(f"asked for {k} test rows, {ids.size} are free")
             return Query(ids, np.full(ids.size, np.nan), "test", self.config.strategy, -1)
-        held = held[self.unlabeled_mask[held]]
+        held = held[~self.blocked_mask[held]]
         free = self.n_unlabeled - held.size
         if free < k:
-            skipped = int(np.count_nonzero(self.skipped & self.unlabeled_mask))
+            skipped = int(np.count_nonzero(~self.blocked_mask[self.skipped_ids]))
             raise PoolExhaustedError(
                 f"asked for {k} rows but {free} are free to query ({skipped} are skipped)"
             )
@@ -221,7 +221,7 @@ class LabelingSession(ModelState):
         kind: HistoryKind = "cold_start" if self.model is None else "strategy"
         self.labels[ids] = labs
         self._version += 1
-        self.skipped[ids] = False
+        self.skipped.difference_update(ids.tolist())
         self._actions.append(_Action("label", tuple(ids.tolist())))
         if is_test.all():
             if was_test_phase and self.phase != TEST:
@@ -290,15 +290,15 @@ class LabelingSession(ModelState):
         row_id = int(row_id)
         if self.labels[row_id] != MISSING_LABEL:
             raise AlreadyLabeledError(f"row {row_id} is already labeled")
-        self.skipped[row_id] = True
+        self.skipped.add(row_id)
         self._actions.append(_Action("skip", (row_id,)))
 
     def revisit(self, row_id: int | None = None) -> None:
         """Take one row (or, with None, every row) off the "later" list."""
         if row_id is None:
-            self.skipped[:] = False
+            self.skipped.clear()
         else:
-            self.skipped[int(row_id)] = False
+            self.skipped.discard(int(row_id))
 
     def undo(self) -> tuple[str, tuple[int, ...]]:
         """Take back the last label or skip; returns what was undone."""
@@ -306,7 +306,7 @@ class LabelingSession(ModelState):
             raise NothingToUndoError("there is nothing to undo")
         action = self._actions.pop()
         if action.op == "skip":
-            self.skipped[action.ids[0]] = False
+            self.skipped.discard(action.ids[0])
         else:
             for i, row in enumerate(action.ids):
                 self.unlabel(row, rescore=i == len(action.ids) - 1)

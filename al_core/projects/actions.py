@@ -175,7 +175,7 @@ class ProjectActions:
     def _open(self, row_id: int) -> bool:
         """The row waits for its first label (not labeled, not skipped)."""
         s = self.session
-        return bool(s.labels[row_id] == MISSING_LABEL and not s.skipped[row_id])
+        return bool(s.labels[row_id] == MISSING_LABEL and int(row_id) not in s.skipped)
 
     def skip(self, annotator: str, row_id: int, on_screen: bool = False) -> Saved:
         """Put a row on the shared "later" list (saved like a label); see ``label``."""
