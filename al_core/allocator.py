@@ -9,12 +9,6 @@ the server grew with every label until each heap had them. The engine's work on 
 project is serialized by the project's lock anyway, so a small number of heaps costs no
 parallelism and lets one thread reuse what another freed.
 
-Arrow (which Streamlit uses to send every table to the browser) has an allocator of its
-own, mimalloc, which keeps a heap per thread as well, in reserves of its own that the
-cap above does not reach: ``arrow_on_system_heap`` sends Arrow's buffers to the C
-library's heap too. Served on 10,000,000 rows with 4 sessions that held about 70 MB
-less after opening and 135 MB less after 12 key presses (``benchmarks/RESULTS.md``).
-
 Opening a project of millions of rows also frees temporaries of tens of MB (masks,
 row lists, the split's arrays) that the heap keeps for later: ``give_back_free_memory``
 returns such free pages to the system once the project is open.
@@ -42,20 +36,6 @@ def share_heaps(arenas: int = ARENAS) -> bool:
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     return bool(mallopt(_M_ARENA_MAX, arenas))
-
-
-def arrow_on_system_heap() -> bool:
-    """Have Arrow allocate from the C library's heap (capped by ``share_heaps``).
-
-    Call early in a server process; False where pyarrow is not installed. Arrow's
-    buffers hold the same bytes whichever allocator gives them.
-    """
-    try:
-        import pyarrow as pa
-    except ImportError:
-        return False
-    pa.set_memory_pool(pa.system_memory_pool())
-    return True
 
 
 def _libc() -> ctypes.CDLL | None:
