@@ -214,14 +214,20 @@ def _check_derived(s):
     assert np.array_equal(s.skipped_ids, skipped[s.labels[skipped] == -1])
 
 
-def test_the_one_kept_mask_and_the_counts_follow_every_change():
-    """Only ``blocked_mask`` is kept; every other mask and count is made from the labels
-    and the split when asked, through test labels, undo, skips and training labels."""
+@pytest.mark.parametrize("block_rows", [1 << 20, 16])
+def test_the_one_kept_mask_and_the_counts_follow_every_change(block_rows, monkeypatch):
+    """Only ``blocked_mask`` is kept (written over at each change, block by block);
+    every other mask and count is made from the labels and the split when asked,
+    through test labels, undo, skips and training labels."""
+    from al_core.learning import labelstate
+
+    monkeypatch.setattr(labelstate, "_BLOCK_ROWS", block_rows)
     frame, truth = unlabeled_frame(n=200, seed=3)
     data = frame_to_dataset(frame, class_names=["no", "yes"])
     s = LabelingSession(data, SessionConfig(n_test_to_label=12, budget=40))
     rng = np.random.default_rng(0)
     _check_derived(s)
+    first = s.blocked_mask
     for _ in range(60):
         move = rng.integers(4)
         if move == 0 and s._actions:
@@ -235,3 +241,4 @@ def test_the_one_kept_mask_and_the_counts_follow_every_change():
             s.label(row, int(truth[row]))
         _check_derived(s)
     assert s.n_test_labeled == s.n_test and s.n_labeled > 0
+    assert s.blocked_mask is first  # one buffer for the session's life

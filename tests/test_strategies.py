@@ -312,3 +312,13 @@ def test_a_session_scores_each_label_into_the_same_buffer_and_queries_as_before(
     assert session._rank is buffer
     replay = simulate(data, SessionConfig(budget=5, seed=3))
     assert [int(i) for p in session.history[1:] for i in p.queried_ids] == replay.queried
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 1 << 20])
+def test_positions_of_a_value_block_by_block_are_flatnonzero(block):
+    from al_core.learning.strategies import _positions_of
+
+    scores = np.random.default_rng(block).integers(0, 5, size=200).astype(np.float32)
+    for value in (0.0, 4.0, 9.0):
+        got = _positions_of(scores, value, block=block)
+        assert np.array_equal(got, np.flatnonzero(scores == value))

@@ -16,6 +16,8 @@ from al_core.data.datasets import MISSING_LABEL, label_dtype
 from al_core.errors import ConfigError
 from al_core.learning.query import DONE, LEARN, TEST, Phase
 
+_BLOCK_ROWS = 1 << 20  # rows per block of a pass that would need a pool-sized temporary
+
 
 class _Derived(NamedTuple):
     blocked_mask: np.ndarray
@@ -47,6 +49,7 @@ class LabelState:
         self._budget = budget
         self._version = 0  # bumped on every change to labels
         self._derived_version = -1
+        self._derived_cache: _Derived | None = None
         self._sorted_test: tuple[np.ndarray, np.ndarray] | None = None
 
     # ----------------------------------------------------------------- derived state
@@ -60,10 +63,18 @@ class LabelState:
         made when asked for).
         """
         if self._derived_version != self._version:
-            blocked = self.labels != MISSING_LABEL  # known, for now
+            blocked = self._blocked_buffer()
+            np.not_equal(self.labels, MISSING_LABEL, out=blocked)  # known, for now
             n_known = int(np.count_nonzero(blocked))
-            train_ids = np.flatnonzero(np.greater(blocked, self.is_test))  # known, not test
-            np.logical_or(blocked, self.is_test, out=blocked)
+            # Block by block: a pool-sized temporary at every label is what made a
+            # server on millions of rows grow (each heap keeps the freed ones).
+            parts = []
+            for start in range(0, blocked.size, _BLOCK_ROWS):
+                known = blocked[start : start + _BLOCK_ROWS]
+                test = self.is_test[start : start + _BLOCK_ROWS]
+                parts.append(np.flatnonzero(np.greater(known, test)) + start)  # not test
+                np.logical_or(known, test, out=known)
+            train_ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
             for arr in (blocked, train_ids):
                 arr.flags.writeable = False
             self._derived_cache = _Derived(
@@ -73,7 +84,17 @@ class LabelState:
                 n_test_pending=self.n_test - (n_known - train_ids.size),
             )
             self._derived_version = self._version
+        assert self._derived_cache is not None
         return self._derived_cache
+
+    def _blocked_buffer(self) -> np.ndarray:
+        """The previous version's mask to write over (it is stale once labels change)."""
+        cache = self._derived_cache
+        if cache is not None and cache.blocked_mask.shape == self.labels.shape:
+            buffer = cache.blocked_mask
+            buffer.flags.writeable = True
+            return buffer
+        return np.empty(self.labels.shape, dtype=bool)
 
     @property
     def test_rows_sorted(self) -> np.ndarray:
@@ -92,7 +113,7 @@ class LabelState:
     @property
     def blocked_mask(self) -> np.ndarray:
         """Rows that may not be queried for training (labeled or in the test set), shape
-        (n_samples,); read-only."""
+        (n_samples,); read-only, and written over at the next change of labels."""
         return self._derived().blocked_mask
 
     @property
