@@ -242,3 +242,38 @@ def test_the_one_kept_mask_and_the_counts_follow_every_change(block_rows, monkey
         _check_derived(s)
     assert s.n_test_labeled == s.n_test and s.n_labeled > 0
     assert s.blocked_mask is first  # one buffer for the session's life
+
+
+def test_counts_stay_right_while_other_threads_read_them(monkeypatch):
+    """A page redraws without the project's lock while a label is applied: readers in
+    other threads derive the counts at the same time as the labeling thread, which
+    writes the one kept mask over in place (long passes: blocks of one row)."""
+    import threading
+
+    from al_core.learning import labelstate
+
+    monkeypatch.setattr(labelstate, "_BLOCK_ROWS", 1)
+    frame, truth = unlabeled_frame(n=400, seed=5)
+    data = frame_to_dataset(frame, class_names=["no", "yes"])
+    s = LabelingSession(data, SessionConfig(n_test_to_label=10, budget=None))
+    stop = threading.Event()
+    seen: list[tuple[int, int]] = []
+
+    def read() -> None:
+        while not stop.is_set():
+            seen.append((s._version, s.n_unlabeled))
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for t in readers:
+        t.start()
+    try:
+        for _ in range(40):
+            row = int(s.query().ids[0])
+            s.label(row, int(truth[row]))
+            _check_derived(s)
+    finally:
+        stop.set()
+        for t in readers:
+            t.join()
+    assert len(seen) > 40
+    _check_derived(s)

@@ -8,6 +8,7 @@ Treat the arrays as read-only outside the session's own methods.
 
 from __future__ import annotations
 
+import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -50,6 +51,7 @@ class LabelState:
         self._version = 0  # bumped on every change to labels
         self._derived_version = -1
         self._derived_cache: _Derived | None = None
+        self._derive_lock = threading.Lock()
         self._sorted_test: tuple[np.ndarray, np.ndarray] | None = None
 
     # ----------------------------------------------------------------- derived state
@@ -63,29 +65,37 @@ class LabelState:
         made when asked for).
         """
         if self._derived_version != self._version:
-            blocked = self._blocked_buffer()
-            np.not_equal(self.labels, MISSING_LABEL, out=blocked)  # known, for now
-            n_known = int(np.count_nonzero(blocked))
-            # Block by block: a pool-sized temporary at every label is what made a
-            # server on millions of rows grow (each heap keeps the freed ones).
-            parts = []
-            for start in range(0, blocked.size, _BLOCK_ROWS):
-                known = blocked[start : start + _BLOCK_ROWS]
-                test = self.is_test[start : start + _BLOCK_ROWS]
-                parts.append(np.flatnonzero(np.greater(known, test)) + start)  # not test
-                np.logical_or(known, test, out=known)
-            train_ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-            for arr in (blocked, train_ids):
-                arr.flags.writeable = False
-            self._derived_cache = _Derived(
-                blocked_mask=blocked,
-                train_ids=train_ids,
-                n_unlabeled=blocked.size - int(np.count_nonzero(blocked)),
-                n_test_pending=self.n_test - (n_known - train_ids.size),
-            )
-            self._derived_version = self._version
+            # One thread at a time: the mask is written over in place, and a page that
+            # redraws (no project lock) may ask while a label is being applied.
+            with self._derive_lock:
+                version = self._version
+                if self._derived_version != version:
+                    self._derived_cache = self._derive()
+                    self._derived_version = version
         assert self._derived_cache is not None
         return self._derived_cache
+
+    def _derive(self) -> _Derived:
+        blocked = self._blocked_buffer()
+        np.not_equal(self.labels, MISSING_LABEL, out=blocked)  # known, for now
+        n_known = int(np.count_nonzero(blocked))
+        # Block by block: a pool-sized temporary at every label is what made a server on
+        # millions of rows grow (each heap keeps the freed ones).
+        parts = []
+        for start in range(0, blocked.size, _BLOCK_ROWS):
+            known = blocked[start : start + _BLOCK_ROWS]
+            test = self.is_test[start : start + _BLOCK_ROWS]
+            parts.append(np.flatnonzero(np.greater(known, test)) + start)  # known, not test
+            np.logical_or(known, test, out=known)
+        train_ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        for arr in (blocked, train_ids):
+            arr.flags.writeable = False
+        return _Derived(
+            blocked_mask=blocked,
+            train_ids=train_ids,
+            n_unlabeled=blocked.size - int(np.count_nonzero(blocked)),
+            n_test_pending=self.n_test - (n_known - train_ids.size),
+        )
 
     def _blocked_buffer(self) -> np.ndarray:
         """The previous version's mask to write over (it is stale once labels change)."""
