@@ -219,9 +219,9 @@ def test_the_one_kept_mask_and_the_counts_follow_every_change(block_rows, monkey
     """Only ``blocked_mask`` is kept (written over at each change, block by block);
     every other mask and count is made from the labels and the split when asked,
     through test labels, undo, skips and training labels."""
-    from al_core.learning import labelstate
+    from al_core.learning import blocks
 
-    monkeypatch.setattr(labelstate, "_BLOCK_ROWS", block_rows)
+    monkeypatch.setattr(blocks, "BLOCK_ROWS", block_rows)
     frame, truth = unlabeled_frame(n=200, seed=3)
     data = frame_to_dataset(frame, class_names=["no", "yes"])
     s = LabelingSession(data, SessionConfig(n_test_to_label=12, budget=40))
@@ -246,28 +246,42 @@ def test_the_one_kept_mask_and_the_counts_follow_every_change(block_rows, monkey
 
 def test_counts_stay_right_while_other_threads_read_them(monkeypatch):
     """A page redraws without the project's lock while a label is applied: readers in
-    other threads derive the counts at the same time as the labeling thread, which
-    writes the one kept mask over in place (long passes: blocks of one row)."""
+    other threads ask for the counts at the same time as the labeling thread, and the
+    one kept mask is written over in place, so it is derived by one thread at a time
+    (each derivation slowed here, so that two would overlap if they could)."""
     import threading
+    import time
 
-    from al_core.learning import labelstate
+    from al_core.learning.labelstate import LabelState
 
-    monkeypatch.setattr(labelstate, "_BLOCK_ROWS", 1)
+    inside, most = [0], [0]
+    derive = LabelState._derive
+
+    def slow_derive(self):
+        inside[0] += 1
+        most[0] = max(most[0], inside[0])
+        time.sleep(0.005)
+        try:
+            return derive(self)
+        finally:
+            inside[0] -= 1
+
+    monkeypatch.setattr(LabelState, "_derive", slow_derive)
     frame, truth = unlabeled_frame(n=400, seed=5)
     data = frame_to_dataset(frame, class_names=["no", "yes"])
     s = LabelingSession(data, SessionConfig(n_test_to_label=10, budget=None))
     stop = threading.Event()
-    seen: list[tuple[int, int]] = []
+    seen: list[int] = []
 
     def read() -> None:
         while not stop.is_set():
-            seen.append((s._version, s.n_unlabeled))
+            seen.append(s.n_unlabeled)
 
     readers = [threading.Thread(target=read) for _ in range(3)]
     for t in readers:
         t.start()
     try:
-        for _ in range(40):
+        for _ in range(30):
             row = int(s.query().ids[0])
             s.label(row, int(truth[row]))
             _check_derived(s)
@@ -275,5 +289,5 @@ def test_counts_stay_right_while_other_threads_read_them(monkeypatch):
         stop.set()
         for t in readers:
             t.join()
-    assert len(seen) > 40
+    assert len(seen) > 30 and most[0] == 1
     _check_derived(s)

@@ -315,10 +315,11 @@ def test_a_session_scores_each_label_into_the_same_buffer_and_queries_as_before(
 
 
 @pytest.mark.parametrize("block", [1, 7, 64, 1 << 20])
-def test_positions_of_a_value_block_by_block_are_flatnonzero(block):
-    from al_core.learning.strategies import _positions_of
+@pytest.mark.parametrize("value", [0.0, 4.0, 9.0])
+def test_positions_of_a_value_block_by_block_are_flatnonzero(block, value):
+    from al_core.learning.blocks import flatnonzero_by_block
 
     scores = np.random.default_rng(block).integers(0, 5, size=200).astype(np.float32)
-    for value in (0.0, 4.0, 9.0):
-        got = _positions_of(scores, value, block=block)
-        assert np.array_equal(got, np.flatnonzero(scores == value))
+    got = flatnonzero_by_block(scores.size, lambda rows: scores[rows] == value, block)
+    assert got.dtype == np.int64
+    assert np.array_equal(got, np.flatnonzero(scores == value))

@@ -15,9 +15,8 @@ import numpy as np
 
 from al_core.data.datasets import MISSING_LABEL, label_dtype
 from al_core.errors import ConfigError
+from al_core.learning.blocks import flatnonzero_by_block
 from al_core.learning.query import DONE, LEARN, TEST, Phase
-
-_BLOCK_ROWS = 1 << 20  # rows per block of a pass that would need a pool-sized temporary
 
 
 class _Derived(NamedTuple):
@@ -79,15 +78,10 @@ class LabelState:
         blocked = self._blocked_buffer()
         np.not_equal(self.labels, MISSING_LABEL, out=blocked)  # known, for now
         n_known = int(np.count_nonzero(blocked))
-        # Block by block: a pool-sized temporary at every label is what made a server on
-        # millions of rows grow (each heap keeps the freed ones).
-        parts = []
-        for start in range(0, blocked.size, _BLOCK_ROWS):
-            known = blocked[start : start + _BLOCK_ROWS]
-            test = self.is_test[start : start + _BLOCK_ROWS]
-            parts.append(np.flatnonzero(np.greater(known, test)) + start)  # known, not test
-            np.logical_or(known, test, out=known)
-        train_ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        train_ids = flatnonzero_by_block(  # known, not test
+            blocked.size, lambda rows: np.greater(blocked[rows], self.is_test[rows])
+        )
+        np.logical_or(blocked, self.is_test, out=blocked)
         for arr in (blocked, train_ids):
             arr.flags.writeable = False
         return _Derived(

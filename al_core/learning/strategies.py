@@ -19,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from al_core.errors import ConfigError, PoolExhaustedError
+from al_core.learning.blocks import flatnonzero_by_block
 
 RandomState = int | np.random.Generator | None
 
@@ -77,17 +78,6 @@ def entropy_scores(proba: np.ndarray) -> np.ndarray:
     return -plogp.sum(axis=1)
 
 
-def _positions_of(scores: np.ndarray, value: float, block: int = 1 << 20) -> np.ndarray:
-    """``np.flatnonzero(scores == value)`` without a mask the size of ``scores``."""
-    if scores.size <= block:
-        return np.flatnonzero(scores == value)
-    parts = [
-        np.flatnonzero(scores[start : start + block] == value) + start
-        for start in range(0, scores.size, block)
-    ]
-    return np.concatenate(parts)
-
-
 def select_top_k(scores: np.ndarray, k: int = 1, random_state: RandomState = None) -> np.ndarray:
     """Positions of the k highest scores, best first; ties broken at random.
 
@@ -123,7 +113,7 @@ def select_top_k(scores: np.ndarray, k: int = 1, random_state: RandomState = Non
     rng = as_generator(random_state)
     if k == 1 and not np.isnan(top := scores.max()):
         # The common case, in two passes instead of a partition of the whole pool.
-        ties = _positions_of(scores, top)
+        ties = flatnonzero_by_block(scores.size, lambda rows: scores[rows] == top)
         return ties[[int(rng.integers(ties.size))]] if ties.size > 1 else ties
     if np.isnan(scores).any():
         scores = np.where(np.isnan(scores), -np.inf, scores)
