@@ -16,15 +16,16 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.base import ClassifierMixin
 
-from al_core.data.datasets import Dataset
+from al_core.data.datasets import MISSING_LABEL, Dataset
 from al_core.data.matrix import row_block
 from al_core.data.splits import stratified_sample
 from al_core.errors import ModelFitError, NotEnoughLabelsError
 from al_core.learning.config import SessionConfig
 from al_core.learning.history import HistoryPoint
 from al_core.learning.labelstate import LabelState
+from al_core.learning.lookahead import LOOKAHEAD_BYTES, Lookahead, Step
 from al_core.learning.models import fit_model, full_proba, predict_fast
-from al_core.learning.query import TEST, HistoryKind
+from al_core.learning.query import LEARN, TEST, HistoryKind
 from al_core.learning.scoring import rank_pool, scores_of
 from al_core.learning.stopping import LAG, agreement
 
@@ -68,6 +69,9 @@ class ModelState(LabelState):
     _X_stop: np.ndarray | None
     _deferring: bool
     _stale: bool
+    _lookahead: Lookahead | None
+    _ahead_step: Step | None
+    looked_ahead: int
 
     @property
     def model_version(self) -> int:
@@ -127,8 +131,77 @@ class ModelState(LabelState):
             return np.full((ids.size, self.dataset.n_classes), np.nan)
         return full_proba(self.model, self.dataset.X[ids], self.dataset.n_classes)
 
+    def look_ahead(self, row_id: int) -> Lookahead | None:
+        """Prepare the steps each label of ``row_id`` would make (see ``lookahead``).
+
+        Returns the job to ``run`` (in any thread: it reads only what it copied now and
+        the pool), or None when nothing is to be computed: no model yet, not learning,
+        the row not free to label, the rankings over ``LOOKAHEAD_BYTES``, or the steps of
+        this row at this version already prepared. A job prepared before is cancelled.
+        """
+        row_id = int(row_id)
+        n, n_classes = self.labels.size, self.dataset.n_classes
+        current = self._lookahead
+        if current is not None and current.version == self._version and current.row == row_id:
+            return None  # the same row at the same labels (a page redrawn): under way
+        if (
+            self.model is None
+            or self._deferring
+            or self._stale
+            or self.phase != LEARN
+            or self.is_test[row_id]
+            or self.labels[row_id] != MISSING_LABEL
+            or n_classes * n * 8 > LOOKAHEAD_BYTES
+        ):
+            return None
+        if current is not None:
+            current.cancel()
+        proba = self.predict_proba([row_id])[0]
+        train = self.train_ids
+        job = Lookahead(
+            self._version,
+            row_id,
+            np.argsort(-proba, kind="stable").tolist(),
+            self.dataset.X,
+            self.estimator,
+            self.config.strategy,
+            self.config.chunk_rows,
+            train.copy(),
+            self.labels[train].astype(np.int64),
+            self.test_rows_sorted,
+            self._step_seed(self.n_labeled + 1),
+        )
+        self._lookahead = job
+        return job
+
+    def stop_looking_ahead(self) -> None:
+        """Cancel the steps being computed ahead, and drop those computed."""
+        job, self._lookahead = self._lookahead, None
+        if job is not None:
+            job.cancel()
+
+    def _take_step(self, ids: np.ndarray, labs: np.ndarray) -> None:
+        """Before a label is written: keep the step computed ahead for it, if any."""
+        job, self._lookahead, self._ahead_step = self._lookahead, None, None
+        if job is None:
+            return
+        job.cancel()
+        if ids.size == 1 and not self._deferring:
+            self._ahead_step = job.take(self._version, int(ids[0]), int(labs[0]))
+
     def rescore(self) -> None:
         """Score the pool under the current model (after labels given with rescore=False)."""
+        step, self._ahead_step = self._ahead_step, None
+        if (
+            step is not None
+            and step.model is self.model
+            and step.version == self._version
+            and step.strategy == self.config.strategy
+        ):
+            self._rank, self._rank_exact = step.rank, step.rank_exact
+            self._last_query_ms = step.query_ms
+            self.looked_ahead += 1
+            return
         t0 = time.perf_counter()
         if self.model is None:
             self._rank = None
@@ -220,6 +293,10 @@ class ModelState(LabelState):
         return made
 
     def _fit(self) -> None:
+        step = self._ahead_step
+        if step is not None and step.version == self._version:
+            self.model, self.fit_error, self._last_fit_ms = step.model, None, step.fit_ms
+            return
         train = self.train_ids
         y = self.labels[train].astype(np.int64)  # the model's classes_ stay int64
         self.fit_error = None
@@ -247,6 +324,9 @@ class ModelState(LabelState):
         return scores_of(self.model, self.dataset.X, ids, self.config.strategy)
 
     def _step_rng(self) -> np.random.Generator:
+        return np.random.default_rng(self._step_seed(self.n_labeled))
+
+    def _step_seed(self, n_labeled: int) -> list[int]:
         # Seeded by the state, so a replayed session breaks ties the same way.
         seed = self.config.seed if self.config.query_seed is None else self.config.query_seed
-        return np.random.default_rng([seed, self.n_labeled, self.n_test_labeled])
+        return [seed, n_labeled, self.n_test_labeled]

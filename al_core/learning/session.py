@@ -88,6 +88,10 @@ class LabelingSession(ModelState):
         self._X_stop: np.ndarray | None = None
         self._deferring = False
         self._stale = False
+        self._lookahead = None
+        self._ahead_step = None
+        self.looked_ahead = 0
+        """Labels whose refit and ranking were taken from a step computed ahead."""
         self.points_made = 0
         """History points made so far (a point is new when this count moves)."""
         self.known_point: HistoryPoint | None = None
@@ -219,6 +223,7 @@ class LabelingSession(ModelState):
         if self._stale and self.known_point is None:  # the model this label was given under
             self._fit_now()
         kind: HistoryKind = "cold_start" if self.model is None else "strategy"
+        self._take_step(ids, labs)
         self.labels[ids] = labs
         self._version += 1
         self.skipped.difference_update(ids.tolist())

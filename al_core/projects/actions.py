@@ -8,6 +8,7 @@ others committed. ``Project`` is built from this class and its reading side.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 
 import numpy as np
@@ -21,6 +22,10 @@ from al_core.projects import event_rows, leases
 from al_core.projects.eventlog import Event, EventKind, EventLog, Saved, row_of, seq_of
 from al_core.projects.fairlock import FairRLock
 from al_core.projects.store import Connection
+
+LOOK_AHEAD_AFTER = 0.1
+"""Seconds a step computed ahead waits after the row is shown: the page showing it is
+drawn first (the work would otherwise share the processor with it)."""
 
 
 class ProjectActions:
@@ -37,8 +42,12 @@ class ProjectActions:
     def _keep_point(self, event: Event, made_before: int) -> HistoryPoint | None:
         raise NotImplementedError  # Project: save the point an event made
 
-    def next_for(self, annotator: str, k: int | None = None) -> Query:
+    def next_for(self, annotator: str, k: int | None = None, look_ahead: bool = False) -> Query:
         """Rows for ``annotator`` to label, leased to them; the same rows until labeled.
+
+        ``look_ahead=True`` (a person looking at the row) starts computing, in a thread
+        of its own, the refit and ranking each label of the row would make
+        (``LabelingSession.look_ahead``), so that the label's answer is quick.
 
         Raises
         ------
@@ -66,7 +75,10 @@ class ProjectActions:
                 scores = np.array([np.nan if m.score is None else m.score for m in mine])
                 version = -1 if mine[0].model_version is None else mine[0].model_version
                 kind = "overlap" if int(ids[0]) in second else s.kind_of(int(ids[0]))
-                return Query(ids, scores, kind, s.config.strategy, version)
+                query = Query(ids, scores, kind, s.config.strategy, version)
+                if look_ahead:
+                    self._look_ahead(query)
+                return query
             leases.release_annotator(conn, annotator)
             taken = {lease.row_id for lease in held if lease.annotator != annotator}
             # A second, blind label first: overlap rows are few, and a row that waits for
@@ -90,7 +102,19 @@ class ProjectActions:
                 query.model_version,
                 until,
             )
+            if look_ahead:
+                self._look_ahead(query)
             return query
+
+    def _look_ahead(self, query: Query) -> None:
+        """Start computing the steps of the one row a person was given (under the lock)."""
+        if query.kind != "strategy" or query.ids.size != 1:
+            return
+        job = self.session.look_ahead(int(query.ids[0]))
+        if job is not None:
+            threading.Thread(
+                target=job.run, args=(LOOK_AHEAD_AFTER,), name="al-look-ahead", daemon=True
+            ).start()
 
     def label(self, annotator: str, row_id: int, label: int, on_screen: bool = False) -> Saved:
         """Save a label durably, then apply it (refit, evaluate, rescore).

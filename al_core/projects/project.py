@@ -138,6 +138,7 @@ class Project(ProjectActions):
 
     def close(self) -> None:
         with self._lock:
+            self.session.stop_looking_ahead()
             if self._unsaved_points:
                 with contextlib.suppress(ProjectError), self.store.write() as conn:
                     self._save_points(conn)

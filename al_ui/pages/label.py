@@ -258,7 +258,7 @@ def _labeling_body(project: Project) -> None:
         _end_state(project)
         return
     try:
-        query = project.next_for(annotator())
+        query = project.next_for(annotator(), look_ahead=True)
     except ALError as exc:
         show_error(exc)
         return
