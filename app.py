@@ -7,6 +7,7 @@ import streamlit as st
 
 import al_ui  # noqa: F401  (pins BLAS threads once per process)
 from al_ui.auth import account_panel, gate
+from al_ui.collector import freeze_modules
 
 st.set_page_config(page_title="Active labeling", page_icon=":material/label:", layout="wide")
 
@@ -27,3 +28,6 @@ except Exception as exc:  # the last net: a message, never a traceback (reruns p
     from al_ui.messages import show_error
 
     show_error(exc)
+# After the page: its modules are loaded now, and Streamlit's collection after each run
+# (fragment reruns included) then walks only what runs made (al_ui/collector.py).
+freeze_modules()
