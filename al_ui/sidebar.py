@@ -15,11 +15,13 @@ from .charts import learning_curve_figure
 from .messages import md, measured_on
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _figure(
     _project: Project, path: str, n_events: int, n_history: int, with_band: bool
 ) -> go.Figure:
     # Keyed on the project's event count: the figure is rebuilt only after a change.
+    # A resource, not data: st.cache_data pickles the figure in and out (25 ms on every
+    # redraw, more than building it); st.plotly_chart only reads it.
     band = _project.baseline(compute=False) if with_band else None
     s = _project.session
     return learning_curve_figure(s.history, band, n_test=s.n_evaluated)

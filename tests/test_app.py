@@ -596,3 +596,30 @@ def test_a_huge_test_set_is_named_as_the_sample_it_is_measured_on(app, tmp_path)
         app.switch_page(page).run()
         assert not app.exception
         assert "a fixed sample of 10,000 of the 30,000 test rows" in texts(app), page
+
+
+def test_the_sidebar_chart_is_built_once_per_change_and_drawn_without_copies(app, monkeypatch):
+    """A redraw reuses the figure as built (unpickling a copy cost more than building)."""
+    import streamlit as st
+
+    from al_ui import sidebar
+
+    built, drawn = [], []
+    real_build, real_draw = sidebar.learning_curve_figure, st.plotly_chart
+
+    def build(*args, **kwargs):
+        built.append(real_build(*args, **kwargs))
+        return built[-1]
+
+    def draw(figure, *args, **kwargs):
+        drawn.append(figure)
+        return real_draw(figure, *args, **kwargs)
+
+    monkeypatch.setattr(sidebar, "learning_curve_figure", build)
+    monkeypatch.setattr(st, "plotly_chart", draw)
+    start(app)  # the chart was built before (the sidebar shows while a name is asked)
+    app.run()  # a redraw, nothing changed
+    before = list(drawn)
+    assert len(before) >= 2 and all(d is before[0] for d in before) and not built
+    press(app, "label", TRUTH[sample_id(app)])
+    assert len(built) == 1 and drawn[-1] is built[0]
