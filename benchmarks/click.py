@@ -4,7 +4,9 @@ For each pool size a project is created (synthetic two-class data, 20 features, 
 180 labels to start), the app is served on 127.0.0.1, and the time from the key press
 (the browser's own keydown event) to the new sample id appearing in the page is
 measured. In the same run, and alternating press by press, the same is measured on
-``bare_app.py``, a page that only re-renders one line: the floor Streamlit sets.
+``bare_app.py``, a page that only re-renders one line: the floor Streamlit sets; and
+the same page with the process's objects frozen as the app freezes them
+(``al_ui/collector.py``), the floor once Streamlit's collection after each run is cheap.
 Also: the app server's resident memory with 4 browser sessions open on the largest pool.
 """
 
@@ -83,7 +85,10 @@ def run() -> dict:
         project.baseline()  # computed now, so no background work competes with the timing
         project.close()
     app = Server(folder).start()
-    bare = Server(folder.parent / "bare", script=Path(__file__).with_name("bare_app.py")).start()
+    bare_script = Path(__file__).with_name("bare_app.py")
+    bare = Server(folder.parent / "bare", script=bare_script).start()
+    frozen = Server(folder.parent / "frozen", script=bare_script, env={"AL_BARE_FROZEN": "1"})
+    frozen.start()
     out: dict = {"pools": {}}
     try:
         with sync_playwright() as p:
@@ -91,6 +96,9 @@ def run() -> dict:
             bare_page = browser.new_page()
             bare_page.goto(bare.url)
             wait_ready(bare_page)
+            frozen_page = browser.new_page()
+            frozen_page.goto(frozen.url)
+            wait_ready(frozen_page)
             for name, n in POOLS.items():
                 page = browser.new_page()
                 page.goto(f"{app.url}/?project={name}&annotator=bench")
@@ -99,16 +107,20 @@ def run() -> dict:
                 for _ in range(WARMUP):
                     press_latency(page)
                     press_latency(bare_page)
-                ours, floor = [], []
+                    press_latency(frozen_page)
+                ours, floor, floor_frozen = [], [], []
                 for _ in range(PRESSES):
                     ours.append(press_latency(page))
                     floor.append(press_latency(bare_page))
-                a, b = summarize(ours), summarize(floor)
+                    floor_frozen.append(press_latency(frozen_page))
+                a, b, f = summarize(ours), summarize(floor), summarize(floor_frozen)
                 out["pools"][name] = {
                     "rows": n,
                     "app": a,
                     "bare": b,
+                    "bare_frozen": f,
                     "ratio_p50": a["p50_ms"] / b["p50_ms"],
+                    "ratio_frozen_p50": a["p50_ms"] / f["p50_ms"],
                 }
                 if name == "synthetic_1m":
                     others = [browser.new_page() for _ in range(3)]
@@ -127,19 +139,23 @@ def run() -> dict:
     finally:
         app.stop()
         bare.stop()
+        frozen.stop()
     out["lost_presses"] = len(LOST)
     return out
 
 
 def table(r: dict) -> str:
     lines = [
-        "| pool | app p50 ms | app p90 ms | bare page p50 ms | bare p90 ms | app / bare (p50) |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| pool | app p50 ms | app p90 ms | bare page p50 ms | bare p90 ms | app / bare (p50) "
+        "| frozen bare page p50 ms | app / frozen bare (p50) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for v in r["pools"].values():
+        frozen = v.get("bare_frozen")
         lines.append(
             f"| {v['rows']:,} rows | {v['app']['p50_ms']:.0f} | {v['app']['p90_ms']:.0f} | "
-            f"{v['bare']['p50_ms']:.0f} | {v['bare']['p90_ms']:.0f} | {v['ratio_p50']:.2f}x |"
+            f"{v['bare']['p50_ms']:.0f} | {v['bare']['p90_ms']:.0f} | {v['ratio_p50']:.2f}x | "
+            + (f"{frozen['p50_ms']:.0f} | {v['ratio_frozen_p50']:.2f}x |" if frozen else "— | — |")
         )
     lines.append(f"\nKey presses lost and retried: {r.get('lost_presses', 0)}.")
     m = r.get("memory")
