@@ -112,8 +112,10 @@ class ProjectActions:
             return
         job = self.session.look_ahead(int(query.ids[0]))
         if job is not None:
+            # Not a daemon: a daemon thread inside NumPy while the interpreter shuts down
+            # can abort the process; exit waits for the class being computed instead.
             threading.Thread(
-                target=job.run, args=(LOOK_AHEAD_AFTER,), name="al-look-ahead", daemon=True
+                target=job.run, args=(LOOK_AHEAD_AFTER,), name="al-look-ahead", daemon=False
             ).start()
 
     def label(self, annotator: str, row_id: int, label: int, on_screen: bool = False) -> Saved:
