@@ -62,6 +62,7 @@ bench: $(STAMP) $(MODAL_STAMP) chromium
 	$(BIN)/python -m benchmarks.multiclass
 	$(BIN)/python -m benchmarks.text
 	$(BIN)/python -m benchmarks.chart
+	$(BIN)/python -m benchmarks.lookahead
 
 # 10,000,000 rows from a file on the server (about 15 minutes, 3 GB of memory).
 bench-big: $(STAMP) chromium
