@@ -80,10 +80,13 @@ def feature_table(project: Project, row: int) -> None:
             min_value=0.0,
             max_value=float(max(frame["spread"].max(), 1e-9)),
             color="#00796b",
-            width=130,
+            width=110,
         )
+    # The spread beside the value: with many classes the z columns run off to the right.
+    order = ["feature", "value", *(["spread"] if "spread" in frame else []), *z_cols]
     st.dataframe(
         frame,
+        column_order=order,
         hide_index=True,
         height=min(38 + 35 * len(frame), 420),
         column_config=config,
@@ -92,7 +95,7 @@ def feature_table(project: Project, row: int) -> None:
         st.caption(
             "z: how far the value lies from the labeled samples of each class, in standard "
             "deviations (while a class has few labels its spread is pulled towards that of all "
-            "labeled samples, so one odd value does not look extreme). The longer a spread's "
+            "labeled samples, so one odd value does not look extreme). Spread: the longer its "
             "bar, the more the classes disagree about that feature."
         )
 
