@@ -37,7 +37,7 @@ def run() -> dict:
         for i in range(LABELS + WARMUP):
             ahead = i % 2 == 0
             row = int(project.next_for("bench", look_ahead=ahead).ids[0])
-            job = project.session._lookahead
+            job = project.session.lookahead_for(row)
             if job is not None:
                 job.finished.wait()
             t0 = time.perf_counter()

@@ -119,16 +119,27 @@ def test_look_ahead_declines_where_nothing_is_to_gain(tutorial, monkeypatch):
     assert test_phase.look_ahead(int(test_phase.query().ids[0])) is None
 
 
-def test_a_new_row_cancels_the_job_of_the_previous_one(tutorial):
+def test_the_rows_shown_last_keep_their_jobs_up_to_the_limits(tutorial, monkeypatch):
     s = LabelingSession(tutorial)
+    rows = [int(r) for r in s.query(lookahead.LOOKAHEAD_JOBS + 1).ids]
+    jobs = [s.look_ahead(r) for r in rows]
+    assert all(job is not None for job in jobs)
+    # One screen per annotator: the oldest beyond the limit is cancelled and dropped.
+    assert s.lookahead_for(rows[0]) is None and s.lookahead_for(rows[-1]) is jobs[-1]
+    jobs[0].run()
+    assert jobs[0].n_ready == 0
+    jobs[1].run()
+    assert jobs[1].n_ready == 2
+    # Another row's label makes every job stale; the row labeled takes its own step only.
+    s.label(rows[1], 0)
+    assert s.looked_ahead == 1 and all(s.lookahead_for(r) is None for r in rows)
+    # Room for one job's rankings only: a second row replaces the first.
+    monkeypatch.setattr(lookahead, "LOOKAHEAD_BYTES", tutorial.n_samples * 2 * 8 + 1)
     a, b = (int(r) for r in s.query(2).ids)
     first = s.look_ahead(a)
-    second = s.look_ahead(b)
-    assert first is not second
+    assert s.look_ahead(b) is not None and s.lookahead_for(a) is None
     first.run()
-    assert first.n_ready == 0  # cancelled before it ran
-    second.run()
-    assert second.n_ready == 2
+    assert first.n_ready == 0
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.002, 0.02])
@@ -141,7 +152,7 @@ def test_a_press_during_the_computation_ends_where_computing_would(tmp_path, del
     for _ in range(5):
         row = int(ahead.next_for("ann", look_ahead=True).ids[0])
         assert int(plain.next_for("ann").ids[0]) == row
-        job = ahead.session._lookahead
+        job = ahead.session.lookahead_for(row)
         if delay:
             threading.Event().wait(delay)
         ahead.label("ann", row, int(y[row]), on_screen=True)
@@ -156,14 +167,14 @@ def test_next_for_looks_ahead_in_a_thread_and_the_label_takes_it(tmp_path, monke
     monkeypatch.setattr("al_core.projects.actions.LOOK_AHEAD_AFTER", 0.0)
     p = Project.create("p", DataSource("builtin", "tutorial"), folder=tmp_path)
     row = int(p.next_for("ann", look_ahead=True).ids[0])
-    job = p.session._lookahead
+    job = p.session.lookahead_for(row)
     assert job is not None and job.finished.wait(10) and job.n_ready == 2
     p.next_for("ann", look_ahead=True)  # the 5-second redraw: nothing started again
-    assert p.session._lookahead is job
+    assert p.session.lookahead_for(row) is job
     saved = p.label("ann", row, 1, on_screen=True)
     assert p.session.looked_ahead == 1 and saved.point is not None
-    p.next_for("ann")  # without look_ahead (the CLI, the simulated oracle): no thread
-    assert p.session._lookahead is None
+    nxt = int(p.next_for("ann").ids[0])  # no look_ahead (CLI, simulated oracle): no job
+    assert p.session.lookahead_for(nxt) is None and p.session.lookahead_for(row) is None
     p.close()
     again = Project.open("p", folder=tmp_path)  # the saved project replays to the same state
     assert np.array_equal(again.session._rank, p.session._rank)

@@ -29,9 +29,15 @@ from al_core.learning.models import fit_model
 from al_core.learning.scoring import rank_pool
 
 LOOKAHEAD_BYTES = 64 * 2**20
-"""Most bytes the rankings of one row's possible labels may take together (float64
-keys counted): 8 classes at 1,000,000 rows, 2 at 4,000,000. Above it nothing is
-computed ahead, so a pool of tens of millions of rows keeps its memory."""
+"""Most bytes the rankings computed ahead may take together (float64 keys counted): one
+row of 8 classes at 1,000,000 rows, or 4 rows of 2 classes; 2 classes at 4,000,000.
+Above it nothing is computed ahead, so a pool of tens of millions of rows keeps its
+memory."""
+
+LOOKAHEAD_JOBS = 4
+"""Rows computed ahead at once: those shown last, one per annotator's screen. Any label
+makes them all stale (the steps are for the labels as they were), so more would only
+cost more work."""
 
 
 @dataclass(frozen=True)
@@ -159,3 +165,45 @@ class Lookahead:
         """Classes whose step is finished."""
         with self._lock:
             return len(self._steps)
+
+
+class Lookaheads:
+    """The jobs of the rows shown last, all at the session's current label version.
+
+    Used under the session's lock (its owner's); each job's thread touches only its job.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: dict[int, Lookahead] = {}
+
+    def get(self, row: int) -> Lookahead | None:
+        return self._jobs.get(int(row))
+
+    def has(self, version: int, row: int) -> bool:
+        """Whether ``row`` has a job at ``version``; jobs at other versions are dropped."""
+        for r, job in list(self._jobs.items()):
+            if job.version != version:
+                job.cancel()
+                del self._jobs[r]
+        return int(row) in self._jobs
+
+    def add(self, job: Lookahead, job_bytes: int) -> None:
+        """Keep ``job``; the oldest are cancelled while over ``LOOKAHEAD_JOBS`` jobs or
+        ``LOOKAHEAD_BYTES`` of rankings (``job_bytes`` each)."""
+        while self._jobs and (
+            len(self._jobs) >= LOOKAHEAD_JOBS or (len(self._jobs) + 1) * job_bytes > LOOKAHEAD_BYTES
+        ):
+            self._jobs.pop(next(iter(self._jobs))).cancel()
+        self._jobs[job.row] = job
+
+    def take(self, version: int, row: int, label: int) -> Step | None:
+        """The finished step of ``label`` on ``row``, if any; every job ends here (the
+        label makes them all stale)."""
+        job = self._jobs.get(int(row))
+        self.cancel()
+        return None if job is None else job.take(version, row, label)
+
+    def cancel(self) -> None:
+        for job in self._jobs.values():
+            job.cancel()
+        self._jobs.clear()

@@ -23,7 +23,7 @@ from al_core.errors import ModelFitError, NotEnoughLabelsError
 from al_core.learning.config import SessionConfig
 from al_core.learning.history import HistoryPoint
 from al_core.learning.labelstate import LabelState
-from al_core.learning.lookahead import LOOKAHEAD_BYTES, Lookahead, Step
+from al_core.learning.lookahead import LOOKAHEAD_BYTES, Lookahead, Lookaheads, Step
 from al_core.learning.models import fit_model, full_proba, predict_fast
 from al_core.learning.query import LEARN, TEST, HistoryKind
 from al_core.learning.scoring import rank_pool, scores_of
@@ -69,7 +69,7 @@ class ModelState(LabelState):
     _X_stop: np.ndarray | None
     _deferring: bool
     _stale: bool
-    _lookahead: Lookahead | None
+    _lookaheads: Lookaheads
     _ahead_step: Step | None
     looked_ahead: int
 
@@ -136,14 +136,14 @@ class ModelState(LabelState):
 
         Returns the job to ``run`` (in any thread: it reads only what it copied now and
         the pool), or None when nothing is to be computed: no model yet, not learning,
-        the row not free to label, the rankings over ``LOOKAHEAD_BYTES``, or the steps of
-        this row at this version already prepared. A job prepared before is cancelled.
+        the row not free to label, one row's rankings over ``LOOKAHEAD_BYTES``, or this
+        row's job at these labels already prepared (a page redrawn). The jobs of the
+        rows shown last are kept too (``Lookaheads``).
         """
         row_id = int(row_id)
-        n, n_classes = self.labels.size, self.dataset.n_classes
-        current = self._lookahead
-        if current is not None and current.version == self._version and current.row == row_id:
-            return None  # the same row at the same labels (a page redrawn): under way
+        if self._lookaheads.has(self._version, row_id):
+            return None
+        job_bytes = self.dataset.n_classes * self.labels.size * 8
         if (
             self.model is None
             or self._deferring
@@ -151,11 +151,9 @@ class ModelState(LabelState):
             or self.phase != LEARN
             or self.is_test[row_id]
             or self.labels[row_id] != MISSING_LABEL
-            or n_classes * n * 8 > LOOKAHEAD_BYTES
+            or job_bytes > LOOKAHEAD_BYTES
         ):
             return None
-        if current is not None:
-            current.cancel()
         proba = self.predict_proba([row_id])[0]
         train = self.train_ids
         job = Lookahead(
@@ -171,23 +169,24 @@ class ModelState(LabelState):
             self.test_rows_sorted,
             self._step_seed(self.n_labeled + 1),
         )
-        self._lookahead = job
+        self._lookaheads.add(job, job_bytes)
         return job
+
+    def lookahead_for(self, row_id: int) -> Lookahead | None:
+        """The job prepared for ``row_id``, if it is still kept."""
+        return self._lookaheads.get(row_id)
 
     def stop_looking_ahead(self) -> None:
         """Cancel the steps being computed ahead, and drop those computed."""
-        job, self._lookahead = self._lookahead, None
-        if job is not None:
-            job.cancel()
+        self._lookaheads.cancel()
 
     def _take_step(self, ids: np.ndarray, labs: np.ndarray) -> None:
         """Before a label is written: keep the step computed ahead for it, if any."""
-        job, self._lookahead, self._ahead_step = self._lookahead, None, None
-        if job is None:
-            return
-        job.cancel()
+        self._ahead_step = None
         if ids.size == 1 and not self._deferring:
-            self._ahead_step = job.take(self._version, int(ids[0]), int(labs[0]))
+            self._ahead_step = self._lookaheads.take(self._version, int(ids[0]), int(labs[0]))
+        else:
+            self._lookaheads.cancel()
 
     def rescore(self) -> None:
         """Score the pool under the current model (after labels given with rescore=False)."""

@@ -28,6 +28,7 @@ from al_core.errors import (
 from al_core.learning.coldstart import diverse_rows
 from al_core.learning.config import SessionConfig
 from al_core.learning.history import HistoryPoint
+from al_core.learning.lookahead import Lookaheads
 from al_core.learning.models import check_model_for, make_model
 from al_core.learning.modelstate import ModelState, Queried
 from al_core.learning.query import TEST, HistoryKind, Query, QueryKind
@@ -88,7 +89,7 @@ class LabelingSession(ModelState):
         self._X_stop: np.ndarray | None = None
         self._deferring = False
         self._stale = False
-        self._lookahead = None
+        self._lookaheads = Lookaheads()
         self._ahead_step = None
         self.looked_ahead = 0
         """Labels whose refit and ranking were taken from a step computed ahead."""
