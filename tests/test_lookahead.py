@@ -163,9 +163,9 @@ def test_a_press_during_the_computation_ends_where_computing_would(tmp_path, del
     plain.close()
 
 
-def test_next_for_looks_ahead_in_a_thread_and_the_label_takes_it(tmp_path, monkeypatch):
+def test_next_for_looks_ahead_in_a_thread_and_the_label_takes_it(place, monkeypatch):
     monkeypatch.setattr("al_core.projects.actions.LOOK_AHEAD_AFTER", 0.0)
-    p = Project.create("p", DataSource("builtin", "tutorial"), folder=tmp_path)
+    p = Project.create("p", DataSource("builtin", "tutorial"), **place)
     row = int(p.next_for("ann", look_ahead=True).ids[0])
     job = p.session.lookahead_for(row)
     assert job is not None and job.finished.wait(10) and job.n_ready == 2
@@ -176,7 +176,7 @@ def test_next_for_looks_ahead_in_a_thread_and_the_label_takes_it(tmp_path, monke
     nxt = int(p.next_for("ann").ids[0])  # no look_ahead (CLI, simulated oracle): no job
     assert p.session.lookahead_for(nxt) is None and p.session.lookahead_for(row) is None
     p.close()
-    again = Project.open("p", folder=tmp_path)  # the saved project replays to the same state
+    again = Project.open("p", **place)  # the saved project replays to the same state
     assert np.array_equal(again.session._rank, p.session._rank)
     again.close()
 
@@ -189,3 +189,18 @@ def test_steps_are_computed_likeliest_class_first(tutorial):
     assert job.classes[0] == int(np.argmax(proba))
     assert sorted(job.classes) == list(range(tutorial.n_classes))
     assert lookahead.LOOKAHEAD_BYTES >= 8 * 2**20  # a million-row two-class pool fits
+
+
+def test_a_label_from_another_server_ends_the_job_and_the_state_is_the_same(place, monkeypatch):
+    """Two servers on one project: the one looking ahead catches up with the other's label."""
+    monkeypatch.setattr("al_core.projects.actions.LOOK_AHEAD_AFTER", 0.0)
+    here = Project.create("p", DataSource("builtin", "tutorial"), **place)
+    there = Project.open("p", **place)
+    row = int(here.next_for("ann", look_ahead=True).ids[0])
+    assert here.session.lookahead_for(row).finished.wait(10)
+    there.label("other", row, 1)
+    assert here.refresh()
+    assert here.session.lookahead_for(row) is None and here.session.looked_ahead == 0
+    _same_state(here.session, there.session)
+    here.close()
+    there.close()
