@@ -109,7 +109,7 @@ def test_look_ahead_declines_where_nothing_is_to_gain(tutorial, monkeypatch):
     assert s.look_ahead(test_row) is None
     assert s.look_ahead(row) is not None
     assert s.look_ahead(row) is None  # the page redrawn: the same job goes on
-    monkeypatch.setattr("al_core.learning.modelstate.LOOKAHEAD_BYTES", 1_000)
+    monkeypatch.setattr(lookahead, "LOOKAHEAD_BYTES", 1_000)
     other = int(s.query(2).ids[1])
     assert s.look_ahead(other) is None  # 900 rows x 2 classes x 8 bytes is over 1,000
     d = load_builtin("tutorial", seed=42)

@@ -9,7 +9,7 @@ refits and ranks the pool once per class the row could get, the likeliest first.
 the label arrives and nothing else changed in between, the session takes the finished
 step (``LabelingSession.label_many``) instead of computing it again.
 
-The functions and their inputs are the ones the label itself would use (``fit_model``
+The functions and their inputs are the ones the label itself would use (``fit_labeled``
 on the ascending training rows, ``rank_pool`` with the same blocked rows and seed), so
 the model, the ranking and every query after it are the same bit for bit; a label that
 finds no finished step for its class is computed as before.
@@ -24,8 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import ClassifierMixin
 
-from al_core.errors import ModelFitError
-from al_core.learning.models import fit_model
+from al_core.learning.models import fit_labeled
 from al_core.learning.scoring import rank_pool
 
 LOOKAHEAD_BYTES = 64 * 2**20
@@ -129,11 +128,8 @@ class Lookahead:
     def _compute(self, label: int) -> Step | None:
         y = np.insert(self._y_train, self._at, label)
         t0 = time.perf_counter()
-        if np.unique(y).size < 2:
-            return None
-        try:
-            model = fit_model(self._estimator, self._X[self._train], y)
-        except ModelFitError:
+        model, _ = fit_labeled(self._estimator, self._X, self._train, y)
+        if model is None:
             return None
         t1 = time.perf_counter()
         rank, exact = rank_pool(
@@ -186,6 +182,11 @@ class Lookaheads:
                 job.cancel()
                 del self._jobs[r]
         return int(row) in self._jobs
+
+    @staticmethod
+    def can_hold(job_bytes: int) -> bool:
+        """Whether one job's rankings fit in ``LOOKAHEAD_BYTES`` at all."""
+        return job_bytes <= LOOKAHEAD_BYTES
 
     def add(self, job: Lookahead, job_bytes: int) -> None:
         """Keep ``job``; the oldest are cancelled while over ``LOOKAHEAD_JOBS`` jobs or

@@ -91,6 +91,30 @@ def fit_model(estimator: ClassifierMixin, X: np.ndarray, y: np.ndarray) -> Class
         raise ModelFitError(f"{type(estimator).__name__} could not be fitted: {exc}") from exc
 
 
+def fit_labeled(
+    estimator: ClassifierMixin, X: np.ndarray, rows: np.ndarray, y: np.ndarray
+) -> tuple[ClassifierMixin | None, str | None]:
+    """The model of the labels ``y`` of ``X[rows]``, or None and why not.
+
+    No model while fewer than two classes are labeled (and no error: it is not one); a
+    fit that fails gives None and its message. Both a label and a step computed ahead
+    for it (``lookahead``) get their model here, so the two are the same model.
+
+    Parameters
+    ----------
+    estimator : classifier
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    rows : ndarray of int, shape (n_labeled,)
+    y : ndarray of int64, shape (n_labeled,)
+    """
+    if np.unique(y).size < 2:
+        return None, None
+    try:
+        return fit_model(estimator, X[rows], y), None
+    except ModelFitError as exc:
+        return None, str(exc)
+
+
 def is_plain_logistic(model: ClassifierMixin) -> bool:
     """A fitted ``LogisticRegression`` itself (no subclass, no pipeline)."""
     return type(model) is LogisticRegression and hasattr(model, "coef_")

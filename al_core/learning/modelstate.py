@@ -19,12 +19,12 @@ from sklearn.base import ClassifierMixin
 from al_core.data.datasets import MISSING_LABEL, Dataset
 from al_core.data.matrix import row_block
 from al_core.data.splits import stratified_sample
-from al_core.errors import ModelFitError, NotEnoughLabelsError
+from al_core.errors import NotEnoughLabelsError
 from al_core.learning.config import SessionConfig
 from al_core.learning.history import HistoryPoint
 from al_core.learning.labelstate import LabelState
-from al_core.learning.lookahead import LOOKAHEAD_BYTES, Lookahead, Lookaheads, Step
-from al_core.learning.models import fit_model, full_proba, predict_fast
+from al_core.learning.lookahead import Lookahead, Lookaheads, Step
+from al_core.learning.models import fit_labeled, full_proba, predict_fast
 from al_core.learning.query import LEARN, TEST, HistoryKind
 from al_core.learning.scoring import rank_pool, scores_of
 from al_core.learning.stopping import LAG, agreement
@@ -151,7 +151,7 @@ class ModelState(LabelState):
             or self.phase != LEARN
             or self.is_test[row_id]
             or self.labels[row_id] != MISSING_LABEL
-            or job_bytes > LOOKAHEAD_BYTES
+            or not self._lookaheads.can_hold(job_bytes)
         ):
             return None
         proba = self.predict_proba([row_id])[0]
@@ -164,7 +164,7 @@ class ModelState(LabelState):
             self.estimator,
             self.config.strategy,
             self.config.chunk_rows,
-            train.copy(),
+            train,  # not kept: the job keeps a copy with the row inserted
             self.labels[train].astype(np.int64),
             self.test_rows_sorted,
             self._step_seed(self.n_labeled + 1),
@@ -298,15 +298,8 @@ class ModelState(LabelState):
             return
         train = self.train_ids
         y = self.labels[train].astype(np.int64)  # the model's classes_ stay int64
-        self.fit_error = None
         t0 = time.perf_counter()
-        if np.unique(y).size < 2:
-            self.model = None
-        else:
-            try:
-                self.model = fit_model(self.estimator, self.dataset.X[train], y)
-            except ModelFitError as exc:
-                self.model, self.fit_error = None, str(exc)
+        self.model, self.fit_error = fit_labeled(self.estimator, self.dataset.X, train, y)
         self._last_fit_ms = (time.perf_counter() - t0) * 1e3
 
     def score_of(self, row_id: int) -> float:

@@ -31,7 +31,7 @@ def _do(action, *args) -> None:
     try:
         message = action(*args)
         if message:
-            st.session_state[FLASH] = ("toast", message)
+            st.session_state[FLASH] = ("done", message)
     except StaleActionError as exc:  # a second, fast key press: nothing was saved
         st.session_state[FLASH] = ("stale", f"Ignored a key press: {exc}")
     except Exception as exc:  # shown on the next run by show_error
@@ -247,9 +247,9 @@ def _labeling_body(project: Project) -> None:
     flash = st.session_state.pop(FLASH, None)
     if flash and flash[0] == "stale":
         st.toast(md(flash[1]), icon=":material/block:")
-    elif flash and flash[0] != "toast":
+    elif flash and flash[0] != "done":
         show_error(flash[1])
-    _progress(project, flash[1] if flash and flash[0] == "toast" else None)
+    _progress(project, flash[1] if flash and flash[0] == "done" else None)
     s = project.session
     if s.fit_error:
         st.warning(
