@@ -1,7 +1,20 @@
-"""The Streamlit front end: pages and widgets wired to ``al_core``; no logic of its own."""
+"""The Streamlit front end: pages and widgets wired to ``al_core``; no logic of its own.
 
-from al_core.allocator import share_heaps
-from al_core.threads import pin_threads
+Importing it readies the server process, before the engine (and with it pyarrow) loads.
+"""
+
+import os
+
+# Arrow's own allocator (mimalloc) gives every thread that builds a table a heap of its
+# own, and Streamlit builds the page's tables in a new thread at every run: a served
+# 10,000,000-row project grew by about 8 MB with every key press until it held 100 MB
+# more after 12 (benchmarks/RESULTS.md). On the C library's heap, capped below, it held
+# level. Arrow reads this once, when pyarrow is first imported; a value set by whoever
+# starts the server wins.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
+from al_core.allocator import share_heaps  # noqa: E402
+from al_core.threads import pin_threads  # noqa: E402
 
 pin_threads(1)
 share_heaps()  # one server process, a thread per browser session: see al_core.allocator

@@ -98,3 +98,21 @@ def test_giving_back_says_false_where_it_cannot(monkeypatch):
 
     monkeypatch.setattr(sys, "platform", "darwin")
     assert give_back_free_memory() is False
+
+
+def _arrow_backend(env: dict[str, str]) -> str:
+    # As the server starts: Streamlit first, then the UI package, then whatever builds tables.
+    code = "import streamlit, al_ui, pyarrow; print(pyarrow.default_memory_pool().backend_name)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, env=env
+    )
+    return out.stdout.strip()
+
+
+def test_the_server_builds_arrow_tables_on_the_c_librarys_heap():
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    assert _arrow_backend(env) == "system"
+    # Whoever starts the server may choose otherwise.
+    assert _arrow_backend({**env, "ARROW_DEFAULT_MEMORY_POOL": "jemalloc"}) == "jemalloc"
