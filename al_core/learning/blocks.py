@@ -10,8 +10,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-BLOCK_ROWS = 1 << 20
-"""Rows per block: a megabyte of booleans."""
+BLOCK_ROWS = 1 << 18
+"""Rows per block: a quarter of a megabyte of booleans, below the size from which a
+server maps blocks on their own (``al_core.allocator.MAP_FROM``), so that the heap
+reuses the block's temporaries instead of faulting in fresh pages at every label."""
 
 
 def flatnonzero_by_block(
