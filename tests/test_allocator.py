@@ -12,10 +12,11 @@ from al_core.allocator import share_heaps
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Eight threads (as eight browser sessions' scripts) each write and free 20 MB blocks,
-# after one such block was freed, so glibc serves them from its heaps, not mmap; prints
-# how much more the process holds afterwards, in MB.
-PROBE = """
+# Run as ``python -c PRELUDE+PART MODE``: with MODE "shared" the allocator is tuned first.
+# A 20 MB block is freed before the measure, after which glibc by default serves blocks
+# below 20 MB from its heaps instead of mapping them; PART prints how much more the
+# process holds at its end (or gave back), in MB.
+PRELUDE = """
 import sys, threading, numpy as np
 if sys.argv[1] == "shared":
     from al_core.allocator import share_heaps
@@ -26,6 +27,10 @@ def rss():
             return int(line.split()[1]) / 1024
 block = np.ones(2_500_000); del block
 before = rss()
+"""
+
+# Eight threads (as eight browser sessions' scripts) each write and free 20 MB blocks.
+THREADS = """
 barrier = threading.Barrier(8)
 def work():
     barrier.wait()
@@ -37,10 +42,24 @@ for t in threads: t.join()
 print(rss() - before)
 """
 
+# Thirty 4 MB blocks, each with a small block after it that stays, then freed.
+LARGE_BLOCKS = """
+large, small = [], []
+for _ in range(30):
+    large.append(np.ones(500_000))
+    small.append(np.ones(1_000))
+del large
+print(rss() - before)
+"""
 
-def _kept_mb(mode: str) -> float:
+
+def _probe_mb(part: str, mode: str) -> float:
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, mode], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", PRELUDE + part, mode],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return float(out.stdout)
 
@@ -55,52 +74,20 @@ def test_shared_heaps_keep_less_of_what_threads_freed():
     )
     if probe.stdout.strip() != "True":
         pytest.skip("not glibc: nothing to tune")
-    default, shared = _kept_mb("default"), _kept_mb("shared")
-    # By default each thread's heap keeps its 20 MB; capped, two heaps share them.
+    default, shared = _probe_mb(THREADS, "default"), _probe_mb(THREADS, "shared")
+    # By default each thread's heap keeps its 20 MB; tuned, two heaps share what they
+    # keep, and blocks this large are not kept at all.
     assert default > 100 and shared < 0.75 * default
-
-
-# After a 20 MB block was freed (glibc then serves blocks below 20 MB from its heaps),
-# thirty 4 MB blocks, each with a small live one after it, are freed; prints how much
-# more the process holds afterwards, in MB.
-MAP_PROBE = """
-import sys, numpy as np
-if sys.argv[1] == "shared":
-    from al_core.allocator import share_heaps
-    assert share_heaps()
-def rss():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmRSS"):
-            return int(line.split()[1]) / 1024
-block = np.ones(2_500_000); del block
-before = rss()
-large, small = [], []
-for _ in range(30):
-    large.append(np.ones(500_000))
-    small.append(np.ones(1_000))
-del large
-print(rss() - before)
-"""
 
 
 def test_large_blocks_go_back_to_the_system_when_freed():
     if not share_heaps():
         pytest.skip("not glibc: nothing to tune")
 
-    def kept(mode: str) -> float:
-        out = subprocess.run(
-            [sys.executable, "-c", MAP_PROBE, mode],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return float(out.stdout)
-
     # By default the heap keeps the 120 MB (a live block above each freed one); with the
     # fixed bar each 4 MB block was a mapping of its own, unmapped when freed.
-    assert kept("default") > 80
-    assert kept("shared") < 10
+    assert _probe_mb(LARGE_BLOCKS, "default") > 80
+    assert _probe_mb(LARGE_BLOCKS, "shared") < 10
 
 
 def test_it_says_false_where_it_cannot_tune(monkeypatch):
@@ -108,16 +95,11 @@ def test_it_says_false_where_it_cannot_tune(monkeypatch):
     assert share_heaps() is False
 
 
-# Heap blocks (below glibc's first mmap threshold) freed except every tenth, so no heap
-# can shrink from its top; prints the MB given back by give_back_free_memory.
-TRIM_PROBE = """
-import numpy as np
+# Heap blocks of 96 KB freed except every tenth, so no heap can shrink from its top;
+# prints the MB given back by give_back_free_memory.
+SCATTERED = """
 from al_core.allocator import give_back_free_memory
-def rss():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmRSS"):
-            return int(line.split()[1]) / 1024
-blocks = [np.ones(12_000) for _ in range(4_000)]  # 96 KB each, 384 MB in all
+blocks = [np.ones(12_000) for _ in range(4_000)]  # 384 MB in all
 kept = blocks[::10]
 del blocks
 before = rss()
@@ -129,11 +111,8 @@ print(before - rss())
 def test_free_heap_pages_are_given_back_after_a_burst_of_temporaries():
     if not share_heaps():
         pytest.skip("not glibc: nothing to give back")
-    out = subprocess.run(
-        [sys.executable, "-c", TRIM_PROBE], cwd=ROOT, capture_output=True, text=True, check=True
-    )
     # 90 % of 384 MB was freed in the middle of the heap; most of it goes back.
-    assert float(out.stdout) > 200
+    assert _probe_mb(SCATTERED, "default") > 200
 
 
 def test_giving_back_says_false_where_it_cannot(monkeypatch):
