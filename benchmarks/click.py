@@ -68,10 +68,11 @@ def press_latency(page) -> float:
 
 
 def rss_mb(pid: int) -> float:
+    """A process's resident memory in MB (10^6 bytes, as the pools' sizes are given)."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+                return int(line.split()[1]) * 1024 / 1e6  # the kernel counts KiB
     return float("nan")
 
 
