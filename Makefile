@@ -64,7 +64,8 @@ bench: $(STAMP) $(MODAL_STAMP) chromium
 	$(BIN)/python -m benchmarks.chart
 	$(BIN)/python -m benchmarks.lookahead
 
-# 10,000,000 rows from a file on the server (about 15 minutes, 3 GB of memory).
+# 10,000,000 rows from a file on the server (about 25 minutes; opening the file peaks at
+# about 12 GB of memory, benchmarks/RESULTS.md).
 bench-big: $(STAMP) chromium
 	$(BIN)/python -m benchmarks.pool_memory
 	$(BIN)/python -m benchmarks.big
