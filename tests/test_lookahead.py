@@ -31,7 +31,7 @@ def _same_state(a: LabelingSession, b: LabelingSession) -> None:
     assert np.array_equal(a.model.coef_, b.model.coef_)
     assert np.array_equal(a.model.intercept_, b.model.intercept_)
     assert a._rank.dtype == b._rank.dtype and np.array_equal(a._rank, b._rank)
-    assert a._rank_exact == b._rank_exact
+    assert a._rank_cut == b._rank_cut
     # repr: a NaN score equals itself there, not under ==
     strip = [repr({**p.as_dict(), "fit_ms": 0, "query_ms": 0}) for p in a.history]
     assert strip == [repr({**p.as_dict(), "fit_ms": 0, "query_ms": 0}) for p in b.history]

@@ -49,7 +49,8 @@ class Step:
     model: ClassifierMixin
     fit_ms: float
     rank: np.ndarray
-    rank_exact: bool
+    rank_cut: float
+    """See ``scoring.rank_pool``."""
     query_ms: float
 
 
@@ -132,17 +133,18 @@ class Lookahead:
         if model is None:
             return None
         t1 = time.perf_counter()
-        rank, exact = rank_pool(
+        rank, cut = rank_pool(
             model,
             self._X,
             self._strategy,
             (self._train, self._test_rows),
             self._chunk_rows,
             np.random.default_rng(self._seed),
+            screen=True,
         )
         t2 = time.perf_counter()
         return Step(
-            self.version + 1, self._strategy, model, (t1 - t0) * 1e3, rank, exact, (t2 - t1) * 1e3
+            self.version + 1, self._strategy, model, (t1 - t0) * 1e3, rank, cut, (t2 - t1) * 1e3
         )
 
     def take(self, version: int, row: int, label: int) -> Step | None:

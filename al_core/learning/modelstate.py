@@ -60,7 +60,7 @@ class ModelState(LabelState):
     known_point: HistoryPoint | None
     points_made: int
     _rank: np.ndarray | None
-    _rank_exact: bool
+    _rank_cut: float
     _last_fit_ms: float
     _last_query_ms: float
     _cold_scores: dict[int, float]
@@ -188,16 +188,19 @@ class ModelState(LabelState):
         else:
             self._lookaheads.cancel()
 
-    def rescore(self) -> None:
-        """Score the pool under the current model (after labels given with rescore=False)."""
+    def rescore(self, screen: bool = True) -> None:
+        """Score the pool under the current model (after labels given with rescore=False).
+
+        ``screen=False`` scores every row exactly (see ``scoring.rank_pool``)."""
         step, self._ahead_step = self._ahead_step, None
         if (
-            step is not None
+            screen
+            and step is not None
             and step.model is self.model
             and step.version == self._version
             and step.strategy == self.config.strategy
         ):
-            self._rank, self._rank_exact = step.rank, step.rank_exact
+            self._rank, self._rank_cut = step.rank, step.rank_cut
             self._last_query_ms = step.query_ms
             self.looked_ahead += 1
             return
@@ -208,7 +211,7 @@ class ModelState(LabelState):
             # Ascending test rows: writing to millions of rows in shuffled order is slow.
             # Blocked part by part, and the previous ranking overwritten: a pool-sized
             # array per label is what made a server on millions of rows grow.
-            self._rank, self._rank_exact = rank_pool(
+            self._rank, self._rank_cut = rank_pool(
                 self.model,
                 self.dataset.X,
                 self.config.strategy,
@@ -216,6 +219,7 @@ class ModelState(LabelState):
                 self.config.chunk_rows,
                 self._step_rng(),
                 out=self._rank,
+                screen=screen,
             )
         self._last_query_ms = (time.perf_counter() - t0) * 1e3
 
@@ -308,7 +312,7 @@ class ModelState(LabelState):
             return self._cold_scores.get(row_id, float("nan"))
         if self._rank is None or not np.isfinite(self._rank[row_id]):
             return float("nan")
-        if self._rank_exact:
+        if self._rank[row_id] >= self._rank_cut:
             return float(self._rank[row_id])
         return float(self._scores_of([row_id])[0])
 

@@ -6,8 +6,14 @@ stay small whatever its size. For a two-class plain logistic regression the key 
 ``|decision|`` there, so it ranks rows exactly as they do, at the cost of one
 matrix-vector product; the strategy's own score is then computed for the few rows
 shown. A plain logistic regression of more classes is scored class by class
-(``classmajor``), bit for bit as from its probabilities; every other model goes
-through ``predict_proba`` and the strategy's scorer.
+(``classmajor``), bit for bit as from its probabilities, and a large float64 pool of
+them may be screened (``screening``) so that only rows that can be queried get their
+exact scores; every other model goes through ``predict_proba`` and the strategy's
+scorer.
+
+What the keys are is told by a cut: rows keyed at or above it hold their exact scores,
+and every row whose score reaches it is keyed so (``-inf``: every key is the score;
+``inf``: no key is, but the keys rank every row exactly as the scores do).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from sklearn.base import ClassifierMixin
 from al_core.data.matrix import row_slice
 from al_core.learning.classmajor import can_score, score_block
 from al_core.learning.models import is_plain_logistic, predict_proba_fast
+from al_core.learning.screening import screen_pool, screened_rank
 from al_core.learning.strategies import SCORERS
 
 
@@ -35,7 +42,8 @@ def rank_pool(
     chunk_rows: int,
     rng: np.random.Generator,
     out: np.ndarray | None = None,
-) -> tuple[np.ndarray, bool]:
+    screen: bool = False,
+) -> tuple[np.ndarray, float]:
     """A ranking key for every row: higher means ask sooner.
 
     Parameters
@@ -54,6 +62,9 @@ def rank_pool(
         The previous ranking, written over and returned when its shape and dtype fit
         (on a pool of millions a fresh array each label costs a page fault per 4 KB,
         and the allocator's heap grows with the freed ones); otherwise a new array.
+    screen : bool
+        Allow the screen of ``screening`` where it applies (a query that reaches below
+        its cut must then score the pool again without it).
 
     Returns
     -------
@@ -61,9 +72,11 @@ def rank_pool(
         float32 for a two-class plain logistic regression on a float32 pool, whose
         keys are computed in float32 (so they are stored exactly, in half the memory);
         float64 otherwise.
-    exact : bool
-        True when ``rank`` holds the strategy's scores themselves; otherwise use
-        ``scores_of`` for the rows shown.
+    cut : float
+        Keys at or above it are the strategy's scores themselves, and every row whose
+        score is at or above it is keyed so; below it, keys are float32 scores of the
+        screen. ``-inf`` when every key is the score; ``inf`` when none is but the keys
+        rank every row exactly (use ``scores_of`` for the rows shown).
     """
     n = X.shape[0]
     scorer = SCORERS[strategy]
@@ -76,7 +89,7 @@ def rank_pool(
         rank = np.empty(n, dtype=dtype)
     if scorer is None:
         rng.random(out=rank)
-        exact = False
+        cut = np.inf
     elif binary_linear:
         w = model.coef_[0].astype(X.dtype, copy=False)
         b = X.dtype.type(model.intercept_[0])
@@ -85,25 +98,30 @@ def rank_pool(
             d += b
             np.abs(d, out=d)
             np.negative(d, out=rank[start : start + chunk_rows], casting="unsafe")
-        exact = False
+        cut = np.inf
     elif is_plain_logistic(model) and can_score(model, X.dtype, strategy):
-        for start in range(0, n, chunk_rows):
-            score_block(
-                model,
-                row_slice(X, start, start + chunk_rows),
-                strategy,
-                rank[start : start + chunk_rows],
-            )
-        exact = True
+        pool = screen_pool(X) if screen else None
+        screened = None
+        if pool is not None:
+            screened = screened_rank(model, X, pool, strategy, chunk_rows, rank)
+        if screened is None:
+            for start in range(0, n, chunk_rows):
+                score_block(
+                    model,
+                    row_slice(X, start, start + chunk_rows),
+                    strategy,
+                    rank[start : start + chunk_rows],
+                )
+        cut = -np.inf if screened is None else screened
     else:
         for start in range(0, n, chunk_rows):
             rank[start : start + chunk_rows] = scorer(
                 predict_proba_fast(model, row_slice(X, start, start + chunk_rows))
             )
-        exact = True
+        cut = -np.inf
     for rows in blocked:
         rank[rows] = -np.inf
-    return rank, exact
+    return rank, cut
 
 
 def scores_of(model: ClassifierMixin, X: np.ndarray, ids: np.ndarray, strategy: str) -> np.ndarray:

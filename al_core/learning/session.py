@@ -80,7 +80,7 @@ class LabelingSession(ModelState):
         self.fit_error: str | None = None
         self._actions: list[_Action] = []
         self._rank: np.ndarray | None = None  # see scoring.rank_pool
-        self._rank_exact = False
+        self._rank_cut = np.inf  # see scoring.rank_pool
         self._last_fit_ms = 0.0
         self._last_query_ms = 0.0
         self._cold_scores: dict[int, float] = {}
@@ -161,16 +161,27 @@ class LabelingSession(ModelState):
             )
             self._cold_scores = dict(zip(ids.tolist(), scores.tolist(), strict=True))
             return Query(ids, scores, "cold_start", self.config.strategy, -1)
+        ids = self._select(k, held, rng)
+        assert self._rank is not None  # a model exists, so the pool was scored
+        if self._rank[ids[-1]] < self._rank_cut < np.inf:
+            # The choice reached below the screen's cut: score exactly and choose again,
+            # with the same seed as if the pool had been scored so from the start.
+            self.rescore(screen=False)
+            ids = self._select(k, held, self._step_rng())
+        rank = self._rank
+        scores = rank[ids] if rank[ids[-1]] >= self._rank_cut else self._scores_of(ids)
+        return Query(ids, scores, "strategy", self.config.strategy, self.model_version)
+
+    def _select(self, k: int, held: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """The k best-ranked rows, ``held`` rows left out."""
         rank = self._rank
         assert rank is not None  # a model exists, so the pool was scored
         saved = rank[held]
         rank[held] = -np.inf  # held rows out of this query only
         try:
-            ids = select_top_k(rank, k, rng)
+            return select_top_k(rank, k, rng)
         finally:
             rank[held] = saved
-        scores = rank[ids] if self._rank_exact else self._scores_of(ids)
-        return Query(ids, scores, "strategy", self.config.strategy, self.model_version)
 
     def label(
         self, row_id: int, label: int, rescore: bool = True, score: float | None = None

@@ -122,7 +122,9 @@ def select_top_k(scores: np.ndarray, k: int = 1, random_state: RandomState = Non
     else:
         part = np.argpartition(scores, n - k)[n - k :]
         threshold = scores[part].min()
-        above = part[scores[part] > threshold]
+        # In position order: argpartition's order depends on the scores below the
+        # threshold too, and the choice must not (a screened ranking differs there).
+        above = np.sort(part[scores[part] > threshold])
         ties = np.flatnonzero(scores == threshold)
         need = k - above.size
         if ties.size > need:

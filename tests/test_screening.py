@@ -1,0 +1,172 @@
+"""The screen of a large float64 multiclass pool queries exactly the rows exact scores
+query, ties included, and keys exactly the rows that can be queried with their scores."""
+
+import gc
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from al_core import MISSING_LABEL, Dataset, LabelingSession, SessionConfig
+from al_core.learning import screening
+from al_core.learning.scoring import rank_pool
+from al_core.learning.strategies import select_top_k
+
+STRATEGIES = ["least_confidence", "margin", "entropy"]
+
+
+@pytest.fixture
+def small_screen(monkeypatch):
+    """Screen pools of a few thousand rows, keeping 40 sure rows, so that tests reach
+    both the cut and the exact pass after it."""
+    monkeypatch.setattr(screening, "SCREEN_MIN_ROWS", 1_000)
+    monkeypatch.setattr(screening, "SCREEN_TOP", 40)
+
+
+def _pool(seed: int, n: int = 4_000, n_classes: int = 6, scale: float = 3.0):
+    rng = np.random.default_rng(seed)
+    X = np.round(rng.normal(size=(n, 8)) * scale, 1)  # coarse values: many exact ties
+    X[: n // 5] = X[0]  # and many identical rows
+    y = rng.integers(0, n_classes, size=n)
+    model = LogisticRegression(max_iter=300).fit(X[-300:], np.arange(300) % n_classes)
+    return X, y, model
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+@pytest.mark.parametrize("seed", range(4))
+def test_keys_at_or_above_the_cut_are_exactly_the_rows_scored_there(small_screen, strategy, seed):
+    X, _, model = _pool(seed, n_classes=3 + seed * 3)
+    blocked = (np.arange(3_700, 4_000),)  # the rows the model was fitted on
+    exact, cut_exact = rank_pool(model, X, strategy, blocked, 1_024, np.random.default_rng(0))
+    keys, cut = rank_pool(model, X, strategy, blocked, 1_024, np.random.default_rng(0), screen=True)
+    assert cut_exact == -np.inf and -np.inf < cut < np.inf
+    above = keys >= cut
+    assert np.array_equal(keys[above], exact[above])  # bit for bit
+    assert np.array_equal(above, exact >= cut)  # and no row that reaches the cut is missed
+    tau = screening.error_bound(model, screening.screen_pool(X))
+    free = np.isfinite(exact)
+    assert np.all(np.abs(keys[free] - exact[free]) <= tau)  # the bound holds on every row
+    screened = ~above & free
+    assert screened.sum() > 0.8 * free.sum()  # the screen spared most rows
+    assert not np.array_equal(keys[screened], exact[screened])  # with float32 keys there
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+@pytest.mark.parametrize("k", [1, 3, 20, 39, 200])
+def test_a_screened_ranking_chooses_what_the_exact_one_chooses(small_screen, strategy, k):
+    X, _, model = _pool(k)
+    exact, _ = rank_pool(
+        model, X, strategy, (np.arange(3_700, 4_000),), 1_024, np.random.default_rng(0)
+    )
+    keys, cut = rank_pool(
+        model, X, strategy, (np.arange(3_700, 4_000),), 1_024, np.random.default_rng(0), screen=True
+    )
+    for seed in range(5):
+        chosen = select_top_k(keys, k, seed)
+        if keys[chosen[-1]] >= cut:  # what a session takes as it is
+            assert np.array_equal(chosen, select_top_k(exact, k, seed))
+        else:  # a session scores exactly first: for large k, or sure rows blocked
+            assert k > 20
+
+
+@pytest.mark.parametrize("seed", range(0, 400, 50))
+def test_select_top_k_depends_only_on_the_scores_it_reaches(seed):
+    """The rows chosen, and their order, do not move when scores below the k-th change
+    (a screened ranking's keys differ from the exact ones only there); argpartition's
+    order of the rows above does move with them."""
+    for case in range(seed, seed + 50):
+        rng = np.random.default_rng(case)
+        n, k = int(rng.integers(100, 5_000)), int(rng.integers(2, 60))
+        scores = rng.integers(0, 20, size=n) / 20  # few values: ties everywhere
+        chosen = select_top_k(scores, k, case)
+        lowest = scores[chosen].min()
+        below = scores < lowest
+        other = scores.copy()
+        other[below] = lowest - 1 - rng.random(below.sum())
+        assert np.array_equal(select_top_k(other, k, case), chosen)
+
+
+def _dataset(X, y, n_classes):
+    known = np.full(len(y), MISSING_LABEL)
+    return Dataset(
+        "screen",
+        X,
+        tuple(f"f{i}" for i in range(X.shape[1])),
+        tuple(f"c{i}" for i in range(n_classes)),
+        y=known,
+    )
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_a_session_queries_labels_and_scores_as_without_the_screen(
+    small_screen, monkeypatch, strategy
+):
+    from al_core.learning import scoring
+
+    X, y, _ = _pool(11, n=3_000, n_classes=5)
+    X_plain = X.copy()
+    real = scoring.screen_pool
+    monkeypatch.setattr(scoring, "screen_pool", lambda A: None if A is X_plain else real(A))
+    config = SessionConfig(strategy=strategy, budget=None, n_test_to_label=60, seed=3)
+    screened = LabelingSession(_dataset(X, y, 5), config)
+    plain = LabelingSession(_dataset(X_plain, y, 5), config)
+    start = np.setdiff1d(np.arange(1_000, 1_100), plain.test_ids_pending)
+    for s in (screened, plain):
+        pending = s.test_ids_pending
+        s.label_many(pending, y[pending])
+        s.label_many(start, y[start])  # past the cold start
+    assert screened._rank_cut > -np.inf and plain._rank_cut == -np.inf
+    for step in range(8):
+        held = plain.query(5).ids[:2] if step % 2 else ()
+        q_plain, q_screened = plain.query(3, exclude=held), screened.query(3, exclude=held)
+        assert np.array_equal(q_plain.ids, q_screened.ids)
+        assert np.array_equal(q_plain.scores, q_screened.scores)
+        row = int(q_plain.ids[0])
+        assert screened.score_of(row) == plain.score_of(row)
+        for s in (screened, plain):
+            s.label(row, int(y[row]))
+    # A query that reaches below the cut has the pool scored exactly, then chooses alike.
+    big_plain, big_screened = plain.query(300), screened.query(300)
+    assert np.array_equal(big_plain.ids, big_screened.ids)
+    assert np.array_equal(big_plain.scores, big_screened.scores)
+    assert screened._rank_cut == -np.inf
+
+
+def test_the_float32_copy_is_made_once_per_pool_and_dropped_with_it(small_screen):
+    X = np.random.default_rng(0).normal(size=(2_000, 4))
+    pool = screening.screen_pool(X)
+    assert pool is not None and screening.screen_pool(X) is pool
+    assert pool.X32.dtype == np.float32 and np.array_equal(pool.col_max, np.abs(X).max(axis=0))
+    key = id(X)
+    del X, pool
+    gc.collect()
+    assert key not in screening._pools
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        np.zeros((500, 4)),  # too few rows
+        np.zeros((2_000, 4), dtype=np.float32),  # float32: its exponential is exact
+        np.zeros((2_000, 4))[:, :2],  # not contiguous
+        np.full((2_000, 4), np.inf),  # not finite
+    ],
+)
+def test_pools_that_are_not_screened(small_screen, X):
+    assert screening.screen_pool(X) is None
+
+
+def test_the_checks_behind_the_bound_hold_here():
+    assert screening.exp32_error_ok()
+    assert screening.gathered_product_matches(65_536, 20, 10, "F", 1_024)
+
+
+def test_a_loose_bound_turns_the_screen_off(small_screen):
+    """Features of huge magnitude make the float32 decision too coarse to screen by."""
+    X, _, model = _pool(1)
+    offset = np.full(X.shape[1], 1e6)
+    X = X + offset  # the same decisions, as sums of terms a million times larger
+    model.intercept_ = model.intercept_ - model.coef_ @ offset
+    assert screening.error_bound(model, screening.screen_pool(X)) > screening._MAX_TAU
+    keys, cut = rank_pool(model, X, "margin", (), 1_024, np.random.default_rng(0), screen=True)
+    assert cut == -np.inf
