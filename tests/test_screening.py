@@ -137,6 +137,7 @@ def test_the_float32_copy_is_made_once_per_pool_and_dropped_with_it(small_screen
     pool = screening.screen_pool(X)
     assert pool is not None and screening.screen_pool(X) is pool
     assert pool.X32.dtype == np.float32 and np.array_equal(pool.col_max, np.abs(X).max(axis=0))
+    assert np.array_equal(pool.X32[:, :-1], X.astype(np.float32)) and (pool.X32[:, -1] == 1).all()
     key = id(X)
     del X, pool
     gc.collect()

@@ -77,7 +77,8 @@ class ScreenPool:
     """A float32 copy of a pool and its features' largest magnitudes."""
 
     X32: np.ndarray
-    """shape (n_samples, n_features), float32, C-contiguous."""
+    """shape (n_samples, n_features + 1), float32, C-contiguous: the pool and a column of
+    ones, so that one product gives the decision, intercept and all."""
     col_max: np.ndarray
     """shape (n_features,), float64: ``max |X[:, j]|``."""
 
@@ -107,7 +108,10 @@ def screen_pool(X: object) -> ScreenPool | None:
         col_max = np.abs(X).max(axis=0)
         if not np.isfinite(col_max).all():
             return None
-        pool = ScreenPool(X.astype(np.float32), col_max)
+        X32 = np.empty((X.shape[0], X.shape[1] + 1), dtype=np.float32)
+        X32[:, :-1] = X
+        X32[:, -1] = 1.0
+        pool = ScreenPool(X32, col_max)
         # Several sessions share one pool: one copy for all, dropped with the pool.
         _pools[id(X)] = pool
         weakref.finalize(X, _pools.pop, id(X), None)
@@ -212,15 +216,15 @@ def screened_rank(
     tau = error_bound(model, pool)
     if not tau <= _MAX_TAU:
         return None
-    w32 = model.coef_.astype(np.float32)
-    b32 = model.intercept_.astype(np.float32).reshape(-1, 1)
+    w32 = np.hstack([model.coef_, model.intercept_.reshape(-1, 1)]).astype(np.float32)
     d = np.empty((n_classes, min(_SCREEN_ROWS, n)), dtype=np.float32)
-    p = np.empty_like(d)
+    # Entropy needs the decision beside its exponentials; the others exponentiate in place.
+    p = np.empty_like(d) if strategy == "entropy" else d
     approx = np.empty(n, dtype=np.float32)
     for start in range(0, n, _SCREEN_ROWS):
         block = pool.X32[start : start + _SCREEN_ROWS]
         m = block.shape[0]
-        _approx_scores(w32, b32, block, strategy, d[:, :m], p[:, :m], approx[start : start + m])
+        _approx_scores(w32, block, strategy, d[:, :m], p[:, :m], approx[start : start + m])
     top = float(np.partition(approx, n - SCREEN_TOP)[n - SCREEN_TOP])
     # NaN compares false: such a row is a candidate, never silently below the cut.
     candidates = np.flatnonzero(~(approx < np.float64(top - 2.0 * tau)))
@@ -231,7 +235,6 @@ def screened_rank(
 
 def _approx_scores(
     w32: np.ndarray,
-    b32: np.ndarray,
     block: np.ndarray,
     strategy: str,
     d: np.ndarray,
@@ -240,8 +243,8 @@ def _approx_scores(
 ) -> None:
     """Write the float32 scores of a block of the float32 pool into ``out``, shape (m,)."""
     np.matmul(w32, block.T, out=d)
-    d += b32
     d -= d.max(axis=0)
+    second = second_largest(d) if strategy == "margin" else None
     np.exp(d, out=p)
     sums = p.sum(axis=0)
     if strategy == "least_confidence":
@@ -249,7 +252,8 @@ def _approx_scores(
         np.subtract(1.0, sums, out=out)
     elif strategy == "margin":
         # The top exponential is exp(0) = 1: margin = 1 - (1 - p2) / sums.
-        second = np.exp(second_largest(d))
+        assert second is not None
+        np.exp(second, out=second)
         np.subtract(1.0, second, out=second)
         second /= sums
         np.subtract(1.0, second, out=out)
