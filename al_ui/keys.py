@@ -1,5 +1,14 @@
 """Which key presses which button: the rule shown on every button and in the README,
-and the card title that carries the page's key handler."""
+and the card title that carries the page's key handler.
+
+The handler (``keys.js``) listens on the window for as long as the page lives, and at
+each press reads the row and the keys from whatever title is on screen. So only the
+first title a browser session gets carries it (``st.html`` with its script, which the
+browser draws in an effect, once the handler is live); every later title is plain
+markdown, drawn in the same pass as the rest of the card: a render pass sooner (an
+effect's title came one pass of the whole page after the card, 15-30 ms of a key
+press on a two-core machine).
+"""
 
 from __future__ import annotations
 
@@ -28,11 +37,18 @@ def shortcut_keys(class_names: Sequence[str]) -> list[str | None]:
 _SCRIPT = (Path(__file__).with_name("keys.js")).read_text(encoding="utf-8")
 
 
-def sample_title_html(title_html: str, row: int, actions: Mapping[str, str], hint: str = "") -> str:
-    """The card's title, carrying the page's key handler (``keys.js``).
+HANDLER_SENT = "keys_handler_sent"
+"""Session-state flag: this browser session's page has the key handler."""
 
-    Drawn with ``st.html(..., unsafe_allow_javascript=True)``, which puts it on the page
-    in an effect, like the buttons' shortcuts: when the title shows, keys are caught.
+
+def sample_title_html(
+    title_html: str, row: int, actions: Mapping[str, str], hint: str = "", handler: bool = True
+) -> str:
+    """The card's title, carrying the page's key handler (``keys.js``) if ``handler``.
+
+    With the handler it is drawn with ``st.html(..., unsafe_allow_javascript=True)``,
+    which puts it on the page in an effect, like the buttons' shortcuts: when the title
+    shows, keys are caught. Without, it is markdown for a page that has the handler.
 
     Parameters
     ----------
@@ -44,13 +60,15 @@ def sample_title_html(title_html: str, row: int, actions: Mapping[str, str], hin
         Key (lower case) to the widget key of the button it presses.
     hint : str
         Plain text shown when the pointer rests on the title.
+    handler : bool
+        Append the handler's script.
     """
     keys = html.escape(json.dumps({k.lower(): v for k, v in actions.items()}), quote=True)
     return (
         f'<div class="al-sample-title" data-row="{int(row)}" data-keys="{keys}" '
         f'title="{html.escape(hint, quote=True)}" '
         'style="font-weight:600;white-space:nowrap;line-height:2.5rem">'
-        f"{title_html}</div><script>{_SCRIPT}</script>"
+        f"{title_html}</div>" + (f"<script>{_SCRIPT}</script>" if handler else "")
     )
 
 
@@ -73,9 +91,18 @@ class CardButtons:
         st.button(label, key=key, shortcut=shortcut, **kwargs)
 
     def title(self, slot: Any, title_html: str, hint: str) -> None:
-        """Draw the title into ``slot`` (an ``st.empty``), after the buttons were sent."""
+        """Draw the title into ``slot`` (an ``st.empty``), after the buttons were sent:
+        with the key handler the first time in this browser session, plain after."""
+        if st.session_state.get(HANDLER_SENT):
+            slot.markdown(
+                sample_title_html(title_html, self.row, self.actions, hint, handler=False),
+                unsafe_allow_html=True,
+                width="content",
+            )
+            return
         slot.html(
             sample_title_html(title_html, self.row, self.actions, hint),
             width="content",
             unsafe_allow_javascript=True,
         )
+        st.session_state[HANDLER_SENT] = True

@@ -35,10 +35,14 @@ def start(at, name="Ada"):
 
 
 def card_title(at) -> str | None:
-    """The card's title as HTML (it carries the row and the page's key handler)."""
+    """The card's title as HTML (it carries the row; the first one, the page's key
+    handler too, and later ones are markdown)."""
     for element in at.get("html"):
         if 'class="al-sample-title"' in element.proto.body:
             return element.proto.body.split("<script>")[0]
+    for element in at.markdown:
+        if 'class="al-sample-title"' in element.value:
+            return element.value
     return None
 
 
@@ -78,6 +82,17 @@ def test_first_run_asks_a_name_then_shows_the_most_uncertain_sample(app):
     assert "least sure" in texts(app)
     labels = [app.button(key=f"label_922_{i}").label for i in (0, 1)]
     assert labels == ["class 0", "class 1"]
+
+
+def test_only_the_first_title_of_a_session_carries_the_key_handler(app):
+    """The handler stays on the page; later titles are markdown, drawn with the card."""
+    start(app)
+    first = [e.proto.body for e in app.get("html") if "al-sample-title" in e.proto.body]
+    assert len(first) == 1 and first[0].count("<script>") == 1
+    press(app, "label", TRUTH[sample_id(app)])
+    assert not [e for e in app.get("html") if "al-sample-title" in e.proto.body]
+    later = [m.value for m in app.markdown if "al-sample-title" in m.value]
+    assert len(later) == 1 and "<script>" not in later[0] and sample_id(app) is not None
 
 
 def test_twenty_labels_reproduce_the_reference_curve_in_the_chart(app, tmp_path):

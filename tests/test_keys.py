@@ -35,3 +35,10 @@ def test_the_title_names_its_row_and_the_buttons_its_keys_press():
     assert 'title="a &quot;hint&quot; &lt;here&gt;"' in div  # the hint cannot break out
     assert "<b>" not in div
     assert body.count("<script>") == 1 and "window.__alKeys" in body
+
+
+def test_a_title_for_a_page_that_has_the_handler_is_the_same_title_without_it():
+    actions = {"1": "label_3_0"}
+    with_handler = sample_title_html("Sample #3", 3, actions, "hint")
+    plain = sample_title_html("Sample #3", 3, actions, "hint", handler=False)
+    assert "<script>" not in plain and with_handler.startswith(plain)
