@@ -2,18 +2,17 @@
 //
 // Streamlit binds a button's shortcut in an effect that runs a moment after the button
 // is drawn, so a press made as soon as a new card shows could be lost. This listener is
-// installed by the first sample's title in the same kind of effect that draws that
-// title, so once a title is visible every press is caught, and it stays for the page's
-// life (later titles are plain markdown); a press is pinned to the row the title on
+// installed once per page, and titles stay hidden until it is, so once a title is
+// visible every press is caught. Each title is sent before its card's buttons, so that
+// it replaces the last title in place; a press is pinned to the row the title on
 // screen names and clicks that row's button as soon as the button is on the page.
 (() => {
   if (window.__alKeys) return;
   window.__alKeys = true;
+  // Titles are hidden until now (al_ui/keys.py): from here on every press is caught.
+  document.documentElement.style.setProperty("--al-keys-live", "visible");
   const TITLE = ".al-sample-title";
   const WAIT_MS = 5000;
-  // The card keys of the last title seen (the first title carries this script).
-  const first = document.querySelector(TITLE);
-  let lastKeys = new Set(first ? Object.keys(JSON.parse(first.dataset.keys)) : []);
   const editable = (el) =>
     !!el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
 
@@ -38,20 +37,8 @@
     (e) => {
       if (e.ctrlKey || e.metaKey || e.altKey || e.repeat || editable(e.target)) return;
       const title = document.querySelector(TITLE);
-      const key = e.key.toLowerCase();
-      if (!title) {
-        // Between two cards (the title is drawn after the new card's buttons): no sample
-        // is on screen, so a card key presses nothing, not even Streamlit's own shortcut
-        // on a button of a card nobody has seen yet.
-        if (lastKeys.has(key)) {
-          e.preventDefault();
-          e.stopPropagation();
-        }
-        return;
-      }
-      const keys = JSON.parse(title.dataset.keys);
-      lastKeys = new Set(Object.keys(keys));
-      const widgetKey = keys[key];
+      if (!title) return;
+      const widgetKey = JSON.parse(title.dataset.keys)[e.key.toLowerCase()];
       if (!widgetKey) return;
       // Streamlit's own shortcut (kept for the key shown on each button) would press
       // the same button a second time.

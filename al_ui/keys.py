@@ -2,12 +2,11 @@
 and the card title that carries the page's key handler.
 
 The handler (``keys.js``) listens on the window for as long as the page lives, and at
-each press reads the row and the keys from whatever title is on screen. So only the
-first title a browser session gets carries it (``st.html`` with its script, which the
-browser draws in an effect, once the handler is live); every later title is plain
-markdown, drawn in the same pass as the rest of the card: a render pass sooner (an
-effect's title came one pass of the whole page after the card, 15-30 ms of a key
-press on a two-core machine).
+each press reads the row and the keys from the title on screen; a title stays hidden
+until the handler is live. Titles are plain markdown, drawn in the same render pass as
+their card, and the handler is an element of its own beside the buttons. (A title that
+carried the handler was drawn by the browser in an effect, a pass of the whole page
+later: 15-30 ms of a key press on a two-core machine.)
 """
 
 from __future__ import annotations
@@ -37,18 +36,13 @@ def shortcut_keys(class_names: Sequence[str]) -> list[str | None]:
 _SCRIPT = (Path(__file__).with_name("keys.js")).read_text(encoding="utf-8")
 
 
-HANDLER_SENT = "keys_handler_sent"
-"""Session-state flag: this browser session's page has the key handler."""
+KEY_HANDLER_HTML = f"<script>{_SCRIPT}</script>"
+"""The page's key handler, drawn with ``st.html(..., unsafe_allow_javascript=True)``."""
 
 
-def sample_title_html(
-    title_html: str, row: int, actions: Mapping[str, str], hint: str = "", handler: bool = True
-) -> str:
-    """The card's title, carrying the page's key handler (``keys.js``) if ``handler``.
-
-    With the handler it is drawn with ``st.html(..., unsafe_allow_javascript=True)``,
-    which puts it on the page in an effect, like the buttons' shortcuts: when the title
-    shows, keys are caught. Without, it is markdown for a page that has the handler.
+def sample_title_html(title_html: str, row: int, actions: Mapping[str, str], hint: str = "") -> str:
+    """The card's title: the row it shows and which button each key presses, for the
+    page's key handler (``keys.js``) to read at each press.
 
     Parameters
     ----------
@@ -60,49 +54,53 @@ def sample_title_html(
         Key (lower case) to the widget key of the button it presses.
     hint : str
         Plain text shown when the pointer rests on the title.
-    handler : bool
-        Append the handler's script.
     """
     keys = html.escape(json.dumps({k.lower(): v for k, v in actions.items()}), quote=True)
     return (
         f'<div class="al-sample-title" data-row="{int(row)}" data-keys="{keys}" '
         f'title="{html.escape(hint, quote=True)}" '
-        'style="font-weight:600;white-space:nowrap;line-height:2.5rem">'
-        f"{title_html}</div>" + (f"<script>{_SCRIPT}</script>" if handler else "")
+        # Hidden until the key handler is live (it sets --al-keys-live): a press made
+        # as soon as a title shows is caught.
+        'style="font-weight:600;white-space:nowrap;line-height:2.5rem;'
+        'visibility:var(--al-keys-live, hidden)">'
+        f"{title_html}</div>"
     )
 
 
 class CardButtons:
     """A card's buttons, each with its key, and the title that presses them by key.
 
-    Every button drawn through ``button`` is registered with the title's key handler
-    under its own shortcut, so the key shown on a button and the key that presses it
-    come from one place.
+    Every button given to ``button`` is registered with the title's key handler under
+    its own shortcut, so the key shown on a button and the key that presses it come
+    from one place; ``draw`` then sends the title first and the buttons right after.
+    The title goes first so that it replaces the previous card's title in place (never
+    a moment without one, when a press would have no sample to go to), and reaches the
+    browser in the first batch of a run; a press made before its buttons arrive waits
+    for them (``keys.js``).
     """
 
     def __init__(self, row: int) -> None:
         self.row = row
         self.actions: dict[str, str] = {}
+        self._buttons: list[tuple[str, str, str | None, dict[str, Any]]] = []
 
     def button(self, label: str, *, key: str, shortcut: str | None, **kwargs: Any) -> None:
-        """``st.button`` with a widget ``key`` and a ``shortcut`` (None: no key)."""
+        """An ``st.button`` with a widget ``key`` and a ``shortcut`` (None: no key),
+        drawn by ``draw``."""
         if shortcut is not None:
             self.actions[shortcut.lower()] = key
-        st.button(label, key=key, shortcut=shortcut, **kwargs)
+        self._buttons.append((label, key, shortcut, kwargs))
 
-    def title(self, slot: Any, title_html: str, hint: str) -> None:
-        """Draw the title into ``slot`` (an ``st.empty``), after the buttons were sent:
-        with the key handler the first time in this browser session, plain after."""
-        if st.session_state.get(HANDLER_SENT):
-            slot.markdown(
-                sample_title_html(title_html, self.row, self.actions, hint, handler=False),
+    def draw(self, title_html: str, hint: str) -> None:
+        """The title, the buttons and the key handler, in one row."""
+        with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+            st.markdown(
+                sample_title_html(title_html, self.row, self.actions, hint),
                 unsafe_allow_html=True,
                 width="content",
             )
-            return
-        slot.html(
-            sample_title_html(title_html, self.row, self.actions, hint),
-            width="content",
-            unsafe_allow_javascript=True,
-        )
-        st.session_state[HANDLER_SENT] = True
+            for label, key, shortcut, kwargs in self._buttons:
+                st.button(label, key=key, shortcut=shortcut, **kwargs)
+            # The same element at every run: the browser runs it once (and the script
+            # installs itself once per page), yet a page that missed a run still gets it.
+            st.html(KEY_HANDLER_HTML, width="content", unsafe_allow_javascript=True)

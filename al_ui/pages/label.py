@@ -172,42 +172,38 @@ def _card(project: Project, query) -> None:
 def _buttons(project: Project, row: int) -> None:
     names = project.dataset.class_names
     card = CardButtons(row)
-    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-        title_slot = st.empty()
-        for i, (name, key) in enumerate(zip(names, shortcut_keys(names), strict=True)):
-            card.button(
-                md(name),
-                key=f"label_{row}_{i}",
-                type="primary",
-                shortcut=key,
-                on_click=_do,
-                args=(_label, project, row, i),
-            )
+    for i, (name, key) in enumerate(zip(names, shortcut_keys(names), strict=True)):
         card.button(
-            "Skip",
-            key=f"skip_{row}",
-            shortcut="s",
-            icon=":material/skip_next:",
+            md(name),
+            key=f"label_{row}_{i}",
+            type="primary",
+            shortcut=key,
             on_click=_do,
-            args=(_skip, project, row),
+            args=(_label, project, row, i),
         )
-        card.button(
-            "Undo",
-            key=f"undo_{row}",
-            shortcut="u",
-            icon=":material/undo:",
-            on_click=_do,
-            args=(_undo, project, row),
-        )
-        row_name = project.dataset.row_name(row)
-        title = (
-            f"Sample #{row}"
-            if row_name is None
-            else f"Sample {html.escape(str(row_name))} · row #{row}"
-        )
-        # Sent after the buttons, and drawn by the browser only once the key handler it
-        # carries is live (al_ui/keys.py): a press made as soon as it shows is kept.
-        card.title(title_slot, title, "The sample shown; the keys on the buttons label it.")
+    card.button(
+        "Skip",
+        key=f"skip_{row}",
+        shortcut="s",
+        icon=":material/skip_next:",
+        on_click=_do,
+        args=(_skip, project, row),
+    )
+    card.button(
+        "Undo",
+        key=f"undo_{row}",
+        shortcut="u",
+        icon=":material/undo:",
+        on_click=_do,
+        args=(_undo, project, row),
+    )
+    row_name = project.dataset.row_name(row)
+    title = (
+        f"Sample #{row}"
+        if row_name is None
+        else f"Sample {html.escape(str(row_name))} · row #{row}"
+    )
+    card.draw(title, "The sample shown; the keys on the buttons label it.")
 
 
 def _simulate_panel(project: Project) -> None:

@@ -113,37 +113,33 @@ def _card(project: Project, item) -> None:
     row = item.row_id
     with st.container(border=True, key="review_card"):
         card = CardButtons(row)
-        with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-            title = st.empty()  # after the buttons, as on the Label page
-            for i, (name, key) in enumerate(zip(names, shortcut_keys(names), strict=True)):
-                card.button(
-                    md(name),
-                    key=f"review_{row}_{i}",
-                    type="primary" if i == item.current else "secondary",
-                    shortcut=key,
-                    on_click=_decide,
-                    args=(project, row, i, item.seen),
-                    help="Final label" + (" (the one it has now)" if i == item.current else ""),
-                )
+        for i, (name, key) in enumerate(zip(names, shortcut_keys(names), strict=True)):
             card.button(
-                "Later",
-                key=f"review_pass_{row}",
-                shortcut="n",
-                icon=":material/skip_next:",
-                on_click=_pass,
-                args=(row,),
+                md(name),
+                key=f"review_{row}_{i}",
+                type="primary" if i == item.current else "secondary",
+                shortcut=key,
+                on_click=_decide,
+                args=(project, row, i, item.seen),
+                help="Final label" + (" (the one it has now)" if i == item.current else ""),
             )
-            card.button(
-                "Undo",
-                key=f"review_undo_{row}",
-                shortcut="u",
-                icon=":material/undo:",
-                on_click=_undo,
-                args=(project,),
-            )
-            card.title(
-                title, f"Sample #{row}", "The row under review; a class key gives its final label."
-            )
+        card.button(
+            "Later",
+            key=f"review_pass_{row}",
+            shortcut="n",
+            icon=":material/skip_next:",
+            on_click=_pass,
+            args=(row,),
+        )
+        card.button(
+            "Undo",
+            key=f"review_undo_{row}",
+            shortcut="u",
+            icon=":material/undo:",
+            on_click=_undo,
+            args=(project,),
+        )
+        card.draw(f"Sample #{row}", "The row under review; a class key gives its final label.")
         left, right = st.columns([3, 2], gap="large")
         with right:
             if item.reason == "conflict":
