@@ -239,30 +239,40 @@ def labeling() -> None:
 
 
 def _labeling_body(project: Project) -> None:
-    st.markdown(f"##### Labeling *{md(project.name)}* as {md(annotator())}")
-    flash = st.session_state.pop(FLASH, None)
-    if flash and flash[0] == "stale":
-        st.toast(md(flash[1]), icon=":material/block:")
-    elif flash and flash[0] != "done":
-        show_error(flash[1])
-    _progress(project, flash[1] if flash and flash[0] == "done" else None)
+    # The card comes first: its title and buttons reach the browser in the run's first
+    # messages, ahead of a render pass of the whole page; the heading and the progress
+    # line above it are filled in right after.
+    top = st.container()
     s = project.session
-    if s.fit_error:
-        st.warning(
-            f"**The model could not be trained on the labels so far** ({md(s.fit_error)}). "
-            "Until it can, samples are picked to cover the data; keep labeling.",
-            icon=":material/model_training:",
-        )
-    if s.phase == DONE:
-        _end_state(project)
+    flash = st.session_state.pop(FLASH, None)
+    query, error = None, None
+    if s.phase != DONE:
+        try:
+            query = project.next_for(annotator(), look_ahead=True)
+        except ALError as exc:
+            error = exc
+    if query is not None:
+        with st.container(border=True, key="card"):
+            _card(project, query)
+    with top:
+        st.markdown(f"##### Labeling *{md(project.name)}* as {md(annotator())}")
+        if flash and flash[0] == "stale":
+            st.toast(md(flash[1]), icon=":material/block:")
+        elif flash and flash[0] != "done":
+            show_error(flash[1])
+        _progress(project, flash[1] if flash and flash[0] == "done" else None)
+        if s.fit_error:
+            st.warning(
+                f"**The model could not be trained on the labels so far** ({md(s.fit_error)}). "
+                "Until it can, samples are picked to cover the data; keep labeling.",
+                icon=":material/model_training:",
+            )
+        if s.phase == DONE:
+            _end_state(project)
+        elif error is not None:
+            show_error(error)
+    if query is None:
         return
-    try:
-        query = project.next_for(annotator(), look_ahead=True)
-    except ALError as exc:
-        show_error(exc)
-        return
-    with st.container(border=True, key="card"):
-        _card(project, query)
     if s.phase == TEST:
         st.info(
             f"**Test set first.** This data has too few labels to measure accuracy, so the "
