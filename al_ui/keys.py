@@ -3,10 +3,10 @@ and the card title that carries the page's key handler.
 
 The handler (``keys.js``) listens on the window for as long as the page lives, and at
 each press reads the row and the keys from the title on screen; a title stays hidden
-until the handler is live. Titles are plain markdown, drawn in the same render pass as
-their card, and the handler is an element of its own beside the buttons. (A title that
-carried the handler was drawn by the browser in an effect, a pass of the whole page
-later: 15-30 ms of a key press on a two-core machine.)
+until the handler is live. A title is plain HTML (``st.html`` without script, sanitized
+and drawn in the same render pass as its card), and the handler an element of its own
+beside the buttons. (A title that carried the handler was drawn by the browser in an
+effect, a pass of the whole page later: 15-30 ms of a key press on a two-core machine.)
 """
 
 from __future__ import annotations
@@ -94,11 +94,8 @@ class CardButtons:
     def draw(self, title_html: str, hint: str) -> None:
         """The title, the buttons and the key handler, in one row."""
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-            st.markdown(
-                sample_title_html(title_html, self.row, self.actions, hint),
-                unsafe_allow_html=True,
-                width="content",
-            )
+            # Without script, st.html is sanitized and drawn in the render pass itself.
+            st.html(sample_title_html(title_html, self.row, self.actions, hint), width="content")
             for label, key, shortcut, kwargs in self._buttons:
                 st.button(label, key=key, shortcut=shortcut, **kwargs)
             # The same element at every run: the browser runs it once (and the script

@@ -35,10 +35,10 @@ def start(at, name="Ada"):
 
 
 def card_title(at) -> str | None:
-    """The card's title, as the HTML of its markdown (it carries the row)."""
-    for element in at.markdown:
-        if 'class="al-sample-title"' in element.value:
-            return element.value
+    """The card's title as HTML (it carries the row)."""
+    for element in at.get("html"):
+        if 'class="al-sample-title"' in element.proto.body:
+            return element.proto.body
     return None
 
 
@@ -80,12 +80,15 @@ def test_first_run_asks_a_name_then_shows_the_most_uncertain_sample(app):
     assert labels == ["class 0", "class 1"]
 
 
-def test_every_card_has_one_key_handler_and_a_markdown_title(app):
-    """Titles are markdown, drawn with the card; the handler is an element of its own."""
+def test_every_card_has_one_key_handler_and_a_title_without_script(app):
+    """A title is plain HTML, drawn with the card; the handler is an element of its own."""
     start(app)
     for _ in range(3):
-        assert len([e for e in app.get("html") if "window.__alKeys" in e.proto.body]) == 1
-        assert not [e for e in app.get("html") if 'class="al-sample-title"' in e.proto.body]
+        html = [e.proto for e in app.get("html")]
+        assert len([e for e in html if "window.__alKeys" in e.body]) == 1
+        titles = [e for e in html if 'class="al-sample-title"' in e.body]
+        assert len(titles) == 1 and "<script" not in titles[0].body
+        assert not titles[0].unsafe_allow_javascript
         row = sample_id(app)
         press(app, "label", TRUTH[row])
         assert sample_id(app) not in (None, row)
