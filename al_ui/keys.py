@@ -1,5 +1,5 @@
 """Which key presses which button: the rule shown on every button and in the README,
-and the card title that carries the page's key handler.
+the card title that names them, and the page's key handler that presses them.
 
 The handler (``keys.js``) listens on the window for as long as the page lives, and at
 each press reads the row and the keys from the title on screen; a title stays hidden

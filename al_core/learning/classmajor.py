@@ -38,7 +38,7 @@ AVX2 machine 8-15 % quicker than a quarter of it (``/tmp`` timing of 100,000 x 2
 classes, 20 interleaved runs), the BLAS product of few rows being dearer per row than
 the passes over a matrix that spills to the next cache."""
 
-CHECKED_WIDTH = 128
+_CHECKED_WIDTH = 128
 """Most features plus classes of a dense pool whose blocked product is checked (the
 check draws a chunk of random values and its product: up to 67 MB of float64 at
 65,536 rows); wider ones take the chunk's product whole."""
@@ -153,13 +153,23 @@ def blocked_product(model: ClassifierMixin, X: object, dtype: np.dtype, rows: in
         and X.dtype == dtype
         and coef.dtype == dtype
         and model.intercept_.dtype == dtype
-        and X.shape[1] + coef.shape[0] <= CHECKED_WIDTH
     ):
         return False
-    if not (coef.flags.c_contiguous or coef.flags.f_contiguous):
+    order = coef_layout(model, X.shape[1])
+    if order is None:
         return False
-    order: Literal["C", "F"] = "C" if coef.flags.c_contiguous else "F"
     return blocked_product_matches(X.shape[0], X.shape[1], coef.shape[0], dtype.name, order, rows)
+
+
+def coef_layout(model: ClassifierMixin, n_features: int) -> Literal["C", "F"] | None:
+    """``coef_``'s memory layout, which a check of a product's rounding is made for;
+    None where no check is made (neither layout, or wider than ``_CHECKED_WIDTH``)."""
+    coef = model.coef_
+    if n_features + coef.shape[0] > _CHECKED_WIDTH:
+        return None
+    if coef.flags.c_contiguous:
+        return "C"
+    return "F" if coef.flags.f_contiguous else None
 
 
 def decision_dtype(model: ClassifierMixin, X_dtype: np.dtype) -> np.dtype:

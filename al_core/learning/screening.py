@@ -13,16 +13,16 @@ be chosen, not of all of them. So:
    process (``exp32_error_ok``).
 2. With ``T`` the ``SCREEN_TOP``-th best float32 score of the pool, every row whose
    float32 score is within ``2 tau`` of ``T`` or above is a candidate, and its exact
-   score is computed as
-   ``classmajor.score_block`` computes it: the product of gathered rows, which
+   score is computed as ``classmajor.score_block`` computes it: the product of gathered
+   rows, which
    ``gathered_product_matches`` vouches rounds as the chunk's own product, then the
    same column-wise steps; so it is the score of ``predict_proba`` bit for bit.
 3. The rest keep their float32 score as key. The cut ``T - tau`` splits the keys
    cleanly: every row whose exact score reaches the cut is a candidate holding that
    score (a row that is not has a float32 score below ``T - 2 tau``, so an exact one
-   below ``T - tau``), every other key lies below it. A query whose choice stays at or above the cut is the exact query, ties
-   and all; one that reaches below it (a large batch, many rows held) has the pool
-   scored exactly first (``LabelingSession.query``).
+   below ``T - tau``), every other key lies below it. A query whose choice stays at or
+   above the cut is the exact query, ties and all; one that reaches below it (a large
+   batch, many rows held) has the pool scored exactly first (``LabelingSession.query``).
 
 Pools below ``SCREEN_MIN_ROWS`` rows, float32 pools (their exact exponential is the
 float32 one already), sparse ones and any whose bound is too loose to spare rows are
@@ -41,7 +41,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 
 from al_core.learning.classmajor import (
-    CHECKED_WIDTH,
+    coef_layout,
     decision_dtype,
     finish_block,
     second_largest,
@@ -204,12 +204,9 @@ def screened_rank(
         return None
     # Candidates are scored in blocks of ``rows`` gathered rows, which must round as
     # each chunk's own product does (the exact path's reference).
-    coef = model.coef_
-    if not (coef.flags.c_contiguous or coef.flags.f_contiguous) or (
-        X.shape[1] + n_classes > CHECKED_WIDTH
-    ):
+    order = coef_layout(model, X.shape[1])
+    if order is None:
         return None
-    order: Literal["C", "F"] = "C" if coef.flags.c_contiguous else "F"
     for length in {min(chunk_rows, n), n % chunk_rows or min(chunk_rows, n)}:
         if not gathered_product_matches(length, X.shape[1], n_classes, order, rows):
             return None
