@@ -1,32 +1,34 @@
-"""Screening a large float64 multiclass pool: exact scores only where they can decide.
+"""Screening a large multiclass pool: exact scores only where they can decide a query.
 
-Scored class by class (``classmajor``), a float64 pool of many classes spends most of
-its time in ``np.exp``: numpy has SIMD exponentials for float64 only with AVX-512, and
-elsewhere calls the C library's, about 5 ns a value (on an AVX2 machine, 100,000 rows of
-10 classes: 5 of the 11 ms). Yet a query needs the exact scores of the few rows that can
-be chosen, not of all of them. So:
+Scored class by class (``classmajor``), a pool of many classes spends much of its time
+in ``np.exp``: numpy has SIMD exponentials only with AVX-512, and elsewhere calls the C
+library's, value by value (on an AVX2 machine, 100,000 rows of 10 classes: 5 of the 11
+ms in float64, 2 of 6 in float32). Yet a query needs the exact scores of the few rows
+that can be chosen, not of all of them. So every row gets bounds ``lo <= exact <= hi``
+from a cheap pass:
 
-1. The pool is scored in float32, from a float32 copy of it kept once per pool (half the
-   pool's bytes), with an error bound ``tau`` that holds for every row: the decision's
-   rounding is bounded by the features' largest magnitudes times the weights
-   (``error_bound``), and the float32 exponential is checked against float64 once per
-   process (``exp32_error_ok``).
-2. With ``T`` the ``SCREEN_TOP``-th best float32 score of the pool, every row whose
-   float32 score is within ``2 tau`` of ``T`` or above is a candidate, and its exact
-   score is computed as ``classmajor.score_block`` computes it: the product of gathered
-   rows, which
-   ``gathered_product_matches`` vouches rounds as the chunk's own product, then the
-   same column-wise steps; so it is the score of ``predict_proba`` bit for bit.
-3. The rest keep their float32 score as key. The cut ``T - tau`` splits the keys
-   cleanly: every row whose exact score reaches the cut is a candidate holding that
-   score (a row that is not has a float32 score below ``T - 2 tau``, so an exact one
-   below ``T - tau``), every other key lies below it. A query whose choice stays at or
-   above the cut is the exact query, ties and all; one that reaches below it (a large
-   batch, many rows held) has the pool scored exactly first (``LabelingSession.query``).
+- least confidence and margin, float32 and float64 pools: exponentials read off float
+  bits (``bitexp``), within a factor 1.07 of exact, which takes no ``np.exp`` at all;
+- entropy, float64 pools: float32 scores within a bound ``tau`` of exact
+  (``roundoff.error_bound``), from a float32 copy of the pool.
 
-Pools below ``SCREEN_MIN_ROWS`` rows, float32 pools (their exact exponential is the
-float32 one already), sparse ones and any whose bound is too loose to spare rows are
-scored exactly throughout.
+A float64 pool is read from a float32 copy kept once per pool (half its bytes, with a
+column of ones so that one product gives the intercept too); a float32 pool as it is.
+With ``T`` the ``SCREEN_TOP``-th largest ``lo``, every row whose ``hi`` reaches ``T``
+is a candidate, and its exact score is computed as ``classmajor.score_block`` computes
+it: the product of gathered rows, which ``gathered_product_matches`` vouches rounds as
+the chunk's own product, then the same column-wise steps; so it is the score of
+``predict_proba`` bit for bit. The rest keep their ``hi`` as key, below ``T``. So ``T``
+is a clean cut: every row whose exact score reaches it holds that score, every other
+key lies below it. A query whose choice stays at or above the cut is the exact query,
+ties and all; one that reaches below it (a large batch, many rows held) has the pool
+scored exactly first (``LabelingSession.query``).
+
+Pools below ``SCREEN_MIN_ROWS`` rows, sparse ones, float32 pools where gathered rows
+round otherwise (OpenBLAS's float32 kernels round some rows by their position, from 8
+classes on, on the machines we measured), entropy on float32 pools (its exact
+exponential is the float32 one already), and bounds too loose to spare rows are scored
+exactly throughout.
 """
 
 from __future__ import annotations
@@ -40,11 +42,26 @@ from typing import Literal
 import numpy as np
 from sklearn.base import ClassifierMixin
 
+from al_core.learning.bitexp import (
+    BIT_STRATEGIES,
+    SCALE,
+    bit_bounds,
+    bit_scores_block,
+    largest,
+)
 from al_core.learning.classmajor import (
     coef_layout,
     decision_dtype,
     finish_block,
     second_largest,
+)
+from al_core.learning.roundoff import (
+    U32,
+    U64,
+    decision_error,
+    error_bound,
+    exp32_error_ok,
+    reach,
 )
 
 SCREEN_MIN_ROWS = 32_768
@@ -61,12 +78,6 @@ _GATHER_ROWS = 1_024
 _SCREEN_ROWS = 16_384
 """Rows of a block of the float32 pass (640 KB of float32 at 10 classes)."""
 
-_U = 2.0**-24
-"""float32's unit roundoff."""
-
-_EXP_ULPS = 12
-"""Allowance for the float32 exponential's error, in units of ``_U`` (checked)."""
-
 _MAX_TAU = 0.05
 """Above this bound on the score error (of scores between 0 and 1, or log K for
 entropy) a screen would spare too few rows to be worth its float32 pass."""
@@ -74,11 +85,13 @@ entropy) a screen would spare too few rows to be worth its float32 pass."""
 
 @dataclass(frozen=True, eq=False)
 class ScreenPool:
-    """A float32 copy of a pool and its features' largest magnitudes."""
+    """What a screen keeps of a pool: a float32 copy of a float64 one, and the
+    features' largest magnitudes."""
 
-    X32: np.ndarray
-    """shape (n_samples, n_features + 1), float32, C-contiguous: the pool and a column of
-    ones, so that one product gives the decision, intercept and all."""
+    X32: np.ndarray | None
+    """shape (n_samples, n_features + 1), float32, C-contiguous: a float64 pool and a
+    column of ones, so that one product gives the decision, intercept and all. None
+    for a float32 pool, which is read as it is."""
     col_max: np.ndarray
     """shape (n_features,), float64: ``max |X[:, j]|``."""
 
@@ -88,16 +101,16 @@ _lock = threading.Lock()
 
 
 def screen_pool(X: object) -> ScreenPool | None:
-    """The float32 copy of ``X``, made on first use and kept while ``X`` lives.
+    """What the screen keeps of ``X``, made on first use and kept while ``X`` lives.
 
-    None for a pool that is not screened: not a C-contiguous float64 ndarray, fewer
-    than ``SCREEN_MIN_ROWS`` rows, or values that are not all finite. The pool must not
-    change afterwards (a session's never does).
+    None for a pool that is not screened: not a C-contiguous float32 or float64
+    ndarray, fewer than ``SCREEN_MIN_ROWS`` rows, or values that are not all finite.
+    The pool must not change afterwards (a session's never does).
     """
     if not (
         isinstance(X, np.ndarray)
         and X.ndim == 2
-        and X.dtype == np.float64
+        and X.dtype in (np.float32, np.float64)
         and X.flags.c_contiguous
         and X.shape[0] >= SCREEN_MIN_ROWS
     ):
@@ -105,12 +118,14 @@ def screen_pool(X: object) -> ScreenPool | None:
     with _lock:
         if id(X) in _pools:
             return _pools[id(X)]
-        col_max = np.abs(X).max(axis=0)
+        col_max = np.abs(X).max(axis=0).astype(np.float64)
         if not np.isfinite(col_max).all():
             return None
-        X32 = np.empty((X.shape[0], X.shape[1] + 1), dtype=np.float32)
-        X32[:, :-1] = X
-        X32[:, -1] = 1.0
+        X32 = None
+        if X.dtype == np.float64:
+            X32 = np.empty((X.shape[0], X.shape[1] + 1), dtype=np.float32)
+            X32[:, :-1] = X
+            X32[:, -1] = 1.0
         pool = ScreenPool(X32, col_max)
         # Several sessions share one pool: one copy for all, dropped with the pool.
         _pools[id(X)] = pool
@@ -120,54 +135,26 @@ def screen_pool(X: object) -> ScreenPool | None:
 
 @cache
 def gathered_product_matches(
-    chunk_rows: int, n_features: int, n_classes: int, coef_order: Literal["C", "F"], rows: int
+    chunk_rows: int,
+    n_features: int,
+    n_classes: int,
+    coef_order: Literal["C", "F"],
+    rows: int,
+    dtype: str = "float64",
 ) -> bool:
     """Whether ``G @ coef.T``, G being ``rows`` rows gathered from a chunk, equals those
-    rows of the chunk's product ``X @ coef.T`` (float64).
+    rows of the chunk's product ``X @ coef.T``.
 
-    Compared on random values of these shapes and ``coef``'s layout, as
+    Compared on random values of these shapes, float type and ``coef``'s layout, as
     ``classmajor.blocked_product_matches`` compares blocks: BLAS picks its kernels,
     and so its order of additions, from shapes and layouts, not values.
     """
     rng = np.random.default_rng(chunk_rows + 7 * n_features)
-    X = rng.standard_normal((chunk_rows, n_features))
-    coef = np.asarray(rng.standard_normal((n_classes, n_features)), order=coef_order)
+    X = rng.standard_normal((chunk_rows, n_features), dtype=np.dtype(dtype).type)
+    coef = np.asarray(rng.standard_normal((n_classes, n_features)), dtype=dtype, order=coef_order)
     whole = X @ coef.T
     ids = rng.integers(0, chunk_rows, size=rows)
     return bool(np.array_equal(X[ids] @ coef.T, whole[ids]))
-
-
-@cache
-def exp32_error_ok() -> bool:
-    """Whether numpy's float32 ``exp`` is within ``_EXP_ULPS - 1`` units of roundoff of
-    the exact value on [-87, 0] (checked against float64 on 200,001 points)."""
-    x = np.linspace(-87.0, 0.0, 200_001).astype(np.float32)
-    exact = np.exp(x.astype(np.float64))
-    rel = np.abs(np.exp(x).astype(np.float64) - exact) / exact
-    return bool(rel.max() <= (_EXP_ULPS - 1) * _U)
-
-
-def error_bound(model: ClassifierMixin, pool: ScreenPool) -> float:
-    """A bound on |float32 score - exact score| for every row of the pool, any strategy.
-
-    The float32 decision of class k differs from the float64 one by at most
-    ``(n_features + 2) u sum_j |x_j| |w_kj|`` in any order of additions, plus the
-    intercept's rounding (u: float32's unit roundoff; the copies' rounding included),
-    so by at most ``delta`` below (a quarter added for the bound's higher-order terms);
-    each exponential
-    ``exp(d_k - max d)`` then by a factor within ``exp(+-eta)``, with ``eta`` adding the
-    subtraction's rounding (``u |d_k - max d|``, at most 88 u before float32 underflows)
-    and the exponential's own. Least confidence and margin move by at most
-    ``2 eta`` plus the sums' rounding, entropy by ``2 eta (1 + log K)`` plus its own;
-    ``tau`` takes the larger, and a quarter more.
-    """
-    coef = np.abs(model.coef_.astype(np.float64))
-    n_classes, n_features = coef.shape
-    reach = float((coef @ pool.col_max).max() + np.abs(model.intercept_).max())
-    delta = 1.25 * (n_features + 4) * _U * reach
-    eta = 2.0 * delta + (88 + _EXP_ULPS) * _U
-    log_k = float(np.log(n_classes))
-    return 1.25 * (2.0 * eta * (1.0 + log_k) + 4.0 * n_classes * _U * (1.0 + log_k)) + 1e-30
 
 
 def screened_rank(
@@ -180,10 +167,16 @@ def screened_rank(
 ) -> float | None:
     """Key every row of the pool into ``out`` by the screen; return the cut.
 
+    Least confidence and margin are bounded from exponentials read off float bits
+    (``bitexp``), float32 and float64 pools alike; entropy, of a float64 pool only, from
+    float32 scores within ``error_bound``. Every row gets bounds ``lo <= exact <= hi``;
+    the cut ``T`` is the ``SCREEN_TOP``-th largest ``lo``, and every row whose ``hi``
+    reaches it gets its exact score, the others their ``hi`` (below ``T``).
+
     Parameters
     ----------
     model : fitted plain LogisticRegression of more than two classes
-    X : ndarray of shape (n_samples, n_features), float64
+    X : ndarray of shape (n_samples, n_features), float32 or float64
         The pool ``pool`` was made from.
     pool : ScreenPool
     strategy : {"least_confidence", "margin", "entropy"}
@@ -195,39 +188,130 @@ def screened_rank(
     -------
     cut : float or None
         Keys at or above it are the exact scores of exactly the rows whose score is at
-        or above it; keys below it are float32 scores. None when the screen does not
-        apply (nothing written): score the pool exactly.
+        or above it; keys below it are upper bounds. None when the screen does not
+        apply (``out`` is then to be written whole): score the pool exactly.
     """
     n, n_classes = X.shape[0], model.coef_.shape[0]
-    rows = _GATHER_ROWS
-    if decision_dtype(model, X.dtype) != np.float64 or not exp32_error_ok():
+    dtype = decision_dtype(model, X.dtype)
+    if dtype != X.dtype:
         return None
-    # Candidates are scored in blocks of ``rows`` gathered rows, which must round as
-    # each chunk's own product does (the exact path's reference).
+    # Candidates are scored in blocks of gathered rows, which must round as each
+    # chunk's own product does (the exact path's reference).
     order = coef_layout(model, X.shape[1])
     if order is None:
         return None
     for length in {min(chunk_rows, n), n % chunk_rows or min(chunk_rows, n)}:
-        if not gathered_product_matches(length, X.shape[1], n_classes, order, rows):
+        if not gathered_product_matches(
+            length, X.shape[1], n_classes, order, _GATHER_ROWS, dtype.name
+        ):
             return None
-    tau = error_bound(model, pool)
+    passes = _bit_pass(model, X, pool, strategy, out) or _float32_pass(model, pool, strategy, out)
+    if passes is None:
+        return None
+    best = np.empty(0)
+    for lows in passes:
+        best = largest(np.concatenate([best, lows]), SCREEN_TOP)
+    cut = float(best.min())
+    if not np.isfinite(cut):
+        return None
+    # NaN compares false: such a row is a candidate, never silently below the cut.
+    candidates = np.flatnonzero(~(out < cut))
+    _exact_scores(model, X, candidates, strategy, _GATHER_ROWS, out)
+    return cut
+
+
+def row_bounds(
+    model: ClassifierMixin, X: np.ndarray, strategy: str
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Every row's bounds ``lo <= exact score <= hi`` from ``bitexp``, shapes (n_samples,);
+    None where they do not apply. (What the screen computes, kept whole: for checks.)"""
+    pool = screen_pool(X)
+    lo, hi = np.empty(X.shape[0]), np.empty(X.shape[0])
+    passes = None if pool is None else _bit_pass(model, X, pool, strategy, hi, lo)
+    if passes is None:
+        return None
+    for _ in passes:
+        pass
+    return lo, hi
+
+
+def _bit_pass(
+    model: ClassifierMixin,
+    X: np.ndarray,
+    pool: ScreenPool,
+    strategy: str,
+    out: np.ndarray,
+    lows: np.ndarray | None = None,
+):
+    """Upper bounds into ``out`` block by block from ``bitexp`` (lower ones into
+    ``lows``, if given), yielding each block's largest lower bounds; None where they do
+    not apply."""
+    if strategy not in BIT_STRATEGIES:
+        return None
+    # The exact path's own rounding: float32's exponential (checked) or float64's.
+    if X.dtype == np.float32 and not exp32_error_ok():
+        return None
+    exact_error = (
+        error_bound(model, pool.col_max)
+        if X.dtype == np.float32
+        else error_bound(model, pool.col_max, U64, 745.0)
+    )
+    bounds = bit_bounds(
+        decision_error(model, pool.col_max, U32),
+        reach(model, pool.col_max),
+        model.coef_.shape[0],
+        exact_error,
+    )
+    if bounds is None:
+        return None
+    if pool.X32 is None:  # a float32 pool, read as it is
+        rows, w = X, model.coef_.astype(np.float64) * SCALE
+        intercept = (model.intercept_.astype(np.float64) * SCALE).astype(np.float32)
+        intercept = intercept.reshape(-1, 1)
+    else:
+        rows, w = pool.X32, np.hstack([model.coef_, model.intercept_.reshape(-1, 1)]) * SCALE
+        intercept = None
+    return _blocks(rows, w.astype(np.float32), intercept, strategy, bounds, out, lows)
+
+
+def _blocks(rows, w, intercept, strategy, bounds, out, lows):
+    n = rows.shape[0]
+    m = min(_SCREEN_ROWS, n)
+    d = np.empty((w.shape[0], m), dtype=np.float32)
+    bits, zeros = np.empty(d.shape, dtype=np.int32), np.zeros(m, dtype=np.float32)
+    for start in range(0, n, _SCREEN_ROWS):
+        block = rows[start : start + _SCREEN_ROWS]
+        m = block.shape[0]
+        work = (d[:, :m], bits[:, :m], zeros[:m])
+        hi, lo = out[start : start + m], None if lows is None else lows[start : start + m]
+        yield bit_scores_block(w, intercept, block, strategy, work, bounds, hi, SCREEN_TOP, lo)
+
+
+def _float32_pass(model: ClassifierMixin, pool: ScreenPool, strategy: str, out: np.ndarray):
+    """Upper bounds into ``out`` block by block from float32 scores within
+    ``error_bound``, yielding each block's largest lower bounds; None where they do not
+    apply (a float32 pool, or a loose bound)."""
+    if pool.X32 is None or not exp32_error_ok():
+        return None
+    tau = error_bound(model, pool.col_max)
     if not tau <= _MAX_TAU:
         return None
+    return _float32_blocks(model, pool.X32, strategy, tau, out)
+
+
+def _float32_blocks(model, X32, strategy, tau, out):
+    n, n_classes = X32.shape[0], model.coef_.shape[0]
     w32 = np.hstack([model.coef_, model.intercept_.reshape(-1, 1)]).astype(np.float32)
     d = np.empty((n_classes, min(_SCREEN_ROWS, n)), dtype=np.float32)
     # Entropy needs the decision beside its exponentials; the others exponentiate in place.
     p = np.empty_like(d) if strategy == "entropy" else d
-    approx = np.empty(n, dtype=np.float32)
+    approx = np.empty(d.shape[1], dtype=np.float32)
     for start in range(0, n, _SCREEN_ROWS):
-        block = pool.X32[start : start + _SCREEN_ROWS]
+        block = X32[start : start + _SCREEN_ROWS]
         m = block.shape[0]
-        _approx_scores(w32, block, strategy, d[:, :m], p[:, :m], approx[start : start + m])
-    top = float(np.partition(approx, n - SCREEN_TOP)[n - SCREEN_TOP])
-    # NaN compares false: such a row is a candidate, never silently below the cut.
-    candidates = np.flatnonzero(~(approx < np.float64(top - 2.0 * tau)))
-    out[:] = approx
-    _exact_scores(model, X, candidates, strategy, rows, out)
-    return top - tau
+        _approx_scores(w32, block, strategy, d[:, :m], p[:, :m], approx[:m])
+        np.add(approx[:m], tau, out=out[start : start + m], dtype=np.float64)
+        yield largest(approx[:m], SCREEN_TOP).astype(np.float64) - tau
 
 
 def _approx_scores(
