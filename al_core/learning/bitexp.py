@@ -101,40 +101,31 @@ def bit_bounds(delta: float, reach: float, n_classes: int, exact_error: float) -
 
 
 def bit_scores_block(
-    w: np.ndarray,
-    intercept: np.ndarray | None,
-    block: np.ndarray,
+    d: np.ndarray,
     strategy: str,
-    work: tuple[np.ndarray, np.ndarray, np.ndarray],
+    work: tuple[np.ndarray, np.ndarray],
     bounds: BitBounds,
     hi: np.ndarray,
     k: int,
     lo: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Write upper bounds on the exact scores of a block of float32 rows into ``hi``
-    (and lower bounds into ``lo``, if given); return the ``k`` largest lower bounds
-    (all of them in a smaller block).
+    """Write upper bounds on the exact scores of a block of rows into ``hi`` (and lower
+    bounds into ``lo``, if given); return the ``k`` largest lower bounds (all of them
+    in a smaller block).
 
     Parameters
     ----------
-    w : ndarray of shape (n_classes, n_columns), float32
-        ``SCALE`` times the weights (and the intercept as a last column, for a ``block``
-        whose last column is ones).
-    intercept : ndarray of shape (n_classes, 1), float32, or None
-        ``SCALE`` times the intercept, where ``block`` has no column of ones.
-    block : ndarray of shape (m, n_columns), float32
+    d : ndarray of shape (n_classes, m), float32
+        ``SCALE`` times the rows' decisions, class-major; overwritten.
     strategy : {"least_confidence", "margin"}
-    work : (ndarray of shape (n_classes, m), float32; the same, int32; ndarray of shape
-        (m,), float32 of zeros)
+    work : (ndarray of shape (n_classes, m), int32; ndarray of shape (m,), float32 of
+        zeros)
     bounds : BitBounds
     hi : ndarray of shape (m,), float64
     k : int
     lo : ndarray of shape (m,), float64, optional
     """
-    d, bits, zeros = work
-    np.matmul(w, block.T, out=d)
-    if intercept is not None:
-        d += intercept
+    bits, zeros = work
     top = d.max(axis=0)
     np.subtract(BIAS, top, out=top)
     d += top  # BIAS + scaled (z_k - max z), the largest about BIAS itself

@@ -1,19 +1,17 @@
-"""Screening a large multiclass pool: exact scores only where they can decide a query.
+"""Screening a large float64 multiclass pool: exact scores only where they can decide.
 
-Scored class by class (``classmajor``), a pool of many classes spends much of its time
-in ``np.exp``: numpy has SIMD exponentials only with AVX-512, and elsewhere calls the C
-library's, value by value (on an AVX2 machine, 100,000 rows of 10 classes: 5 of the 11
-ms in float64, 2 of 6 in float32). Yet a query needs the exact scores of the few rows
-that can be chosen, not of all of them. So every row gets bounds ``lo <= exact <= hi``
-from a cheap pass:
+Scored class by class (``classmajor``), a float64 pool of many classes spends most of
+its time in ``np.exp``: numpy has SIMD exponentials for float64 only with AVX-512, and
+elsewhere calls the C library's, about 5 ns a value (on an AVX2 machine, 100,000 rows of
+10 classes: 5 of the 11 ms). Yet a query needs the exact scores of the few rows that can
+be chosen, not of all of them. So every row gets bounds ``lo <= exact <= hi`` from a
+pass over a float32 copy of the pool, kept once per pool (half the pool's bytes, with a
+column of ones so that one product gives the intercept too):
 
-- least confidence and margin, float32 and float64 pools: exponentials read off float
-  bits (``bitexp``), within a factor 1.07 of exact, which takes no ``np.exp`` at all;
-- entropy, float64 pools: float32 scores within a bound ``tau`` of exact
-  (``roundoff.error_bound``), from a float32 copy of the pool.
+- least confidence and margin: exponentials read off float bits (``bitexp``), within a
+  factor 1.07 of exact, which takes no ``np.exp`` at all;
+- entropy: float32 scores, within ``tau`` of exact (``roundoff.error_bound``).
 
-A float64 pool is read from a float32 copy kept once per pool (half its bytes, with a
-column of ones so that one product gives the intercept too); a float32 pool as it is.
 With ``T`` the ``SCREEN_TOP``-th largest ``lo``, every row whose ``hi`` reaches ``T``
 is a candidate, and its exact score is computed as ``classmajor.score_block`` computes
 it: the product of gathered rows, which ``gathered_product_matches`` vouches rounds as
@@ -24,11 +22,13 @@ key lies below it. A query whose choice stays at or above the cut is the exact q
 ties and all; one that reaches below it (a large batch, many rows held) has the pool
 scored exactly first (``LabelingSession.query``).
 
-Pools below ``SCREEN_MIN_ROWS`` rows, sparse ones, float32 pools where gathered rows
-round otherwise (OpenBLAS's float32 kernels round some rows by their position, from 8
-classes on, on the machines we measured), entropy on float32 pools (its exact
-exponential is the float32 one already), and bounds too loose to spare rows are scored
-exactly throughout.
+Pools below ``SCREEN_MIN_ROWS`` rows, sparse ones, and bounds too loose to spare rows
+are scored exactly throughout; so are float32 pools. Their exact exponential is the
+float32 one already, and neither screen was quicker there (``/tmp`` timing, 2026-11-23):
+a bit screen on the pool as it is costs what the exact scores cost at 5 classes, and
+from 8 classes on OpenBLAS's float32 kernels round some rows by their position in a
+product, so gathered rows do not reproduce the chunk's product (and the chunk's own
+product, read back transposed for the bounds, costs as much as the exponentials spared).
 """
 
 from __future__ import annotations
@@ -85,13 +85,11 @@ entropy) a screen would spare too few rows to be worth its float32 pass."""
 
 @dataclass(frozen=True, eq=False)
 class ScreenPool:
-    """What a screen keeps of a pool: a float32 copy of a float64 one, and the
-    features' largest magnitudes."""
+    """A float32 copy of a pool and its features' largest magnitudes."""
 
-    X32: np.ndarray | None
-    """shape (n_samples, n_features + 1), float32, C-contiguous: a float64 pool and a
-    column of ones, so that one product gives the decision, intercept and all. None
-    for a float32 pool, which is read as it is."""
+    X32: np.ndarray
+    """shape (n_samples, n_features + 1), float32, C-contiguous: the pool and a column of
+    ones, so that one product gives the decision, intercept and all."""
     col_max: np.ndarray
     """shape (n_features,), float64: ``max |X[:, j]|``."""
 
@@ -103,14 +101,14 @@ _lock = threading.Lock()
 def screen_pool(X: object) -> ScreenPool | None:
     """What the screen keeps of ``X``, made on first use and kept while ``X`` lives.
 
-    None for a pool that is not screened: not a C-contiguous float32 or float64
-    ndarray, fewer than ``SCREEN_MIN_ROWS`` rows, or values that are not all finite.
+    None for a pool that is not screened: not a C-contiguous float64 ndarray, fewer
+    than ``SCREEN_MIN_ROWS`` rows, or values that are not all finite.
     The pool must not change afterwards (a session's never does).
     """
     if not (
         isinstance(X, np.ndarray)
         and X.ndim == 2
-        and X.dtype in (np.float32, np.float64)
+        and X.dtype == np.float64
         and X.flags.c_contiguous
         and X.shape[0] >= SCREEN_MIN_ROWS
     ):
@@ -118,14 +116,12 @@ def screen_pool(X: object) -> ScreenPool | None:
     with _lock:
         if id(X) in _pools:
             return _pools[id(X)]
-        col_max = np.abs(X).max(axis=0).astype(np.float64)
+        col_max = np.abs(X).max(axis=0)
         if not np.isfinite(col_max).all():
             return None
-        X32 = None
-        if X.dtype == np.float64:
-            X32 = np.empty((X.shape[0], X.shape[1] + 1), dtype=np.float32)
-            X32[:, :-1] = X
-            X32[:, -1] = 1.0
+        X32 = np.empty((X.shape[0], X.shape[1] + 1), dtype=np.float32)
+        X32[:, :-1] = X
+        X32[:, -1] = 1.0
         pool = ScreenPool(X32, col_max)
         # Several sessions share one pool: one copy for all, dropped with the pool.
         _pools[id(X)] = pool
@@ -135,23 +131,18 @@ def screen_pool(X: object) -> ScreenPool | None:
 
 @cache
 def gathered_product_matches(
-    chunk_rows: int,
-    n_features: int,
-    n_classes: int,
-    coef_order: Literal["C", "F"],
-    rows: int,
-    dtype: str = "float64",
+    chunk_rows: int, n_features: int, n_classes: int, coef_order: Literal["C", "F"], rows: int
 ) -> bool:
     """Whether ``G @ coef.T``, G being ``rows`` rows gathered from a chunk, equals those
-    rows of the chunk's product ``X @ coef.T``.
+    rows of the chunk's product ``X @ coef.T`` (float64).
 
-    Compared on random values of these shapes, float type and ``coef``'s layout, as
+    Compared on random values of these shapes and ``coef``'s layout, as
     ``classmajor.blocked_product_matches`` compares blocks: BLAS picks its kernels,
     and so its order of additions, from shapes and layouts, not values.
     """
     rng = np.random.default_rng(chunk_rows + 7 * n_features)
-    X = rng.standard_normal((chunk_rows, n_features), dtype=np.dtype(dtype).type)
-    coef = np.asarray(rng.standard_normal((n_classes, n_features)), dtype=dtype, order=coef_order)
+    X = rng.standard_normal((chunk_rows, n_features))
+    coef = np.asarray(rng.standard_normal((n_classes, n_features)), order=coef_order)
     whole = X @ coef.T
     ids = rng.integers(0, chunk_rows, size=rows)
     return bool(np.array_equal(X[ids] @ coef.T, whole[ids]))
@@ -168,15 +159,15 @@ def screened_rank(
     """Key every row of the pool into ``out`` by the screen; return the cut.
 
     Least confidence and margin are bounded from exponentials read off float bits
-    (``bitexp``), float32 and float64 pools alike; entropy, of a float64 pool only, from
-    float32 scores within ``error_bound``. Every row gets bounds ``lo <= exact <= hi``;
+    (``bitexp``), entropy from float32 scores within ``error_bound``, both from the
+    pool's float32 copy. Every row gets bounds ``lo <= exact <= hi``;
     the cut ``T`` is the ``SCREEN_TOP``-th largest ``lo``, and every row whose ``hi``
     reaches it gets its exact score, the others their ``hi`` (below ``T``).
 
     Parameters
     ----------
     model : fitted plain LogisticRegression of more than two classes
-    X : ndarray of shape (n_samples, n_features), float32 or float64
+    X : ndarray of shape (n_samples, n_features), float64
         The pool ``pool`` was made from.
     pool : ScreenPool
     strategy : {"least_confidence", "margin", "entropy"}
@@ -192,8 +183,7 @@ def screened_rank(
         apply (``out`` is then to be written whole): score the pool exactly.
     """
     n, n_classes = X.shape[0], model.coef_.shape[0]
-    dtype = decision_dtype(model, X.dtype)
-    if dtype != X.dtype:
+    if decision_dtype(model, X.dtype) != np.float64:
         return None
     # Candidates are scored in blocks of gathered rows, which must round as each
     # chunk's own product does (the exact path's reference).
@@ -201,11 +191,9 @@ def screened_rank(
     if order is None:
         return None
     for length in {min(chunk_rows, n), n % chunk_rows or min(chunk_rows, n)}:
-        if not gathered_product_matches(
-            length, X.shape[1], n_classes, order, _GATHER_ROWS, dtype.name
-        ):
+        if not gathered_product_matches(length, X.shape[1], n_classes, order, _GATHER_ROWS):
             return None
-    passes = _bit_pass(model, X, pool, strategy, out) or _float32_pass(model, pool, strategy, out)
+    passes = _bit_pass(model, pool, strategy, out) or _float32_pass(model, pool, strategy, out)
     if passes is None:
         return None
     best = np.empty(0)
@@ -227,7 +215,7 @@ def row_bounds(
     None where they do not apply. (What the screen computes, kept whole: for checks.)"""
     pool = screen_pool(X)
     lo, hi = np.empty(X.shape[0]), np.empty(X.shape[0])
-    passes = None if pool is None else _bit_pass(model, X, pool, strategy, hi, lo)
+    passes = None if pool is None else _bit_pass(model, pool, strategy, hi, lo)
     if passes is None:
         return None
     for _ in passes:
@@ -237,7 +225,6 @@ def row_bounds(
 
 def _bit_pass(
     model: ClassifierMixin,
-    X: np.ndarray,
     pool: ScreenPool,
     strategy: str,
     out: np.ndarray,
@@ -248,50 +235,39 @@ def _bit_pass(
     not apply."""
     if strategy not in BIT_STRATEGIES:
         return None
-    # The exact path's own rounding: float32's exponential (checked) or float64's.
-    if X.dtype == np.float32 and not exp32_error_ok():
-        return None
-    exact_error = (
-        error_bound(model, pool.col_max)
-        if X.dtype == np.float32
-        else error_bound(model, pool.col_max, U64, 745.0)
-    )
+    # The exact path's own rounding is float64's: its decisions, exponentials and sums.
     bounds = bit_bounds(
         decision_error(model, pool.col_max, U32),
         reach(model, pool.col_max),
         model.coef_.shape[0],
-        exact_error,
+        error_bound(model, pool.col_max, U64, 745.0),
     )
     if bounds is None:
         return None
-    if pool.X32 is None:  # a float32 pool, read as it is
-        rows, w = X, model.coef_.astype(np.float64) * SCALE
-        intercept = (model.intercept_.astype(np.float64) * SCALE).astype(np.float32)
-        intercept = intercept.reshape(-1, 1)
-    else:
-        rows, w = pool.X32, np.hstack([model.coef_, model.intercept_.reshape(-1, 1)]) * SCALE
-        intercept = None
-    return _blocks(rows, w.astype(np.float32), intercept, strategy, bounds, out, lows)
+    w = np.hstack([model.coef_, model.intercept_.reshape(-1, 1)]) * SCALE
+    return _blocks(pool.X32, w.astype(np.float32), strategy, bounds, out, lows)
 
 
-def _blocks(rows, w, intercept, strategy, bounds, out, lows):
-    n = rows.shape[0]
+def _blocks(X32, w, strategy, bounds, out, lows):
+    n = X32.shape[0]
     m = min(_SCREEN_ROWS, n)
     d = np.empty((w.shape[0], m), dtype=np.float32)
     bits, zeros = np.empty(d.shape, dtype=np.int32), np.zeros(m, dtype=np.float32)
     for start in range(0, n, _SCREEN_ROWS):
-        block = rows[start : start + _SCREEN_ROWS]
+        block = X32[start : start + _SCREEN_ROWS]
         m = block.shape[0]
-        work = (d[:, :m], bits[:, :m], zeros[:m])
+        scaled = np.matmul(w, block.T, out=d[:, :m])
         hi, lo = out[start : start + m], None if lows is None else lows[start : start + m]
-        yield bit_scores_block(w, intercept, block, strategy, work, bounds, hi, SCREEN_TOP, lo)
+        work = (bits[:, :m], zeros[:m])
+        yield bit_scores_block(scaled, strategy, work, bounds, hi, SCREEN_TOP, lo)
 
 
 def _float32_pass(model: ClassifierMixin, pool: ScreenPool, strategy: str, out: np.ndarray):
     """Upper bounds into ``out`` block by block from float32 scores within
-    ``error_bound``, yielding each block's largest lower bounds; None where they do not
-    apply (a float32 pool, or a loose bound)."""
-    if pool.X32 is None or not exp32_error_ok():
+    ``error_bound``, yielding each block's largest lower bounds; None where the bound
+    is too loose to spare rows (or numpy's float32 exponential is not as accurate as
+    it assumes)."""
+    if not exp32_error_ok():
         return None
     tau = error_bound(model, pool.col_max)
     if not tau <= _MAX_TAU:
