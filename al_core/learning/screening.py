@@ -99,11 +99,11 @@ _lock = threading.Lock()
 
 
 def screen_pool(X: object) -> ScreenPool | None:
-    """What the screen keeps of ``X``, made on first use and kept while ``X`` lives.
+    """The float32 copy of ``X``, made on first use and kept while ``X`` lives.
 
     None for a pool that is not screened: not a C-contiguous float64 ndarray, fewer
-    than ``SCREEN_MIN_ROWS`` rows, or values that are not all finite.
-    The pool must not change afterwards (a session's never does).
+    than ``SCREEN_MIN_ROWS`` rows, or values that are not all finite. The pool must not
+    change afterwards (a session's never does).
     """
     if not (
         isinstance(X, np.ndarray)
