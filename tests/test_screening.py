@@ -5,6 +5,8 @@ import gc
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
 from al_core import MISSING_LABEL, Dataset, LabelingSession, SessionConfig
@@ -78,6 +80,43 @@ def test_the_bit_bounds_hold_on_every_row(small_screen, strategy, seed, n_classe
     assert np.all(lo <= exact) and np.all(exact <= hi)
     if tight:
         assert np.median(hi - lo) < 0.07  # a factor 1.07 on S, little more
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_classes=st.integers(3, 12),
+    log_scale=st.floats(-2.0, 2.0),
+    log_weight=st.floats(-2.0, 2.0),
+    offset=st.floats(-50.0, 50.0),
+    strategy=st.sampled_from(bitexp.BIT_STRATEGIES),
+)
+def test_the_bit_bounds_hold_for_any_weights(
+    seed, n_classes, log_scale, log_weight, offset, strategy
+):
+    """Random weights and intercepts (no fit): decisions from near-uniform to hundreds
+    apart, features far from zero; the bounds hold on every row or the screen declines."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(1_200, 5)) * 10.0**log_scale + offset
+    X[:100] = X[0]  # ties
+    model = LogisticRegression().fit(X[:60], np.arange(60) % n_classes)
+    model.coef_ = rng.normal(size=model.coef_.shape) * 10.0**log_weight
+    model.intercept_ = rng.normal(size=n_classes) * 10.0**log_weight
+    bounds = _row_bounds_small(model, X, strategy)
+    if bounds is None:  # too loose to spare rows: the screen declines, nothing to check
+        return
+    exact, _ = rank_pool(model, X, strategy, (), 1_024, np.random.default_rng(0))
+    lo, hi = bounds
+    assert np.all(lo <= exact) and np.all(exact <= hi)
+
+
+def _row_bounds_small(model, X, strategy):
+    old = screening.SCREEN_MIN_ROWS
+    screening.SCREEN_MIN_ROWS = 1_000  # hypothesis runs outside the fixture's scope
+    try:
+        return screening.row_bounds(model, X, strategy)
+    finally:
+        screening.SCREEN_MIN_ROWS = old
 
 
 def test_the_bit_exponential_is_within_its_factor():
