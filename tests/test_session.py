@@ -236,12 +236,48 @@ def test_the_one_kept_mask_and_the_counts_follow_every_change(block_rows, monkey
             s.skip(int(s.query().ids[0]))
         elif move == 2 and s.skipped:
             s.revisit(int(rng.choice(sorted(s.skipped))))
+        elif move == 3 and s.phase == LEARN and rng.random() < 0.3:
+            rows = s.query(min(3, s.budget_left or 3)).ids
+            s.label_many(rows, truth[rows])  # a batch
         elif s.phase != DONE:
             row = int(s.query().ids[0])
             s.label(row, int(truth[row]))
         _check_derived(s)
     assert s.n_test_labeled == s.n_test and s.n_labeled > 0
     assert s.blocked_mask is first  # one buffer for the session's life
+
+
+def test_a_label_patches_the_derived_state_instead_of_deriving_it_again(monkeypatch):
+    """A label of a row without one brings the mask, ids and counts along in place (no
+    pass over the pool); any other change derives them again."""
+    from al_core.learning.labelstate import LabelState
+
+    calls = [0]
+    derive = LabelState._derive
+
+    def counted(self):
+        calls[0] += 1
+        return derive(self)
+
+    monkeypatch.setattr(LabelState, "_derive", counted)
+    frame, truth = unlabeled_frame(n=300, seed=4)
+    data = frame_to_dataset(frame, class_names=["no", "yes"])
+    s = LabelingSession(data, SessionConfig(n_test_to_label=10, budget=None))
+    pending = s.test_ids_pending
+    s.label_many(pending[:4], truth[pending[:4]])  # test rows: the pending count moves
+    _check_derived(s)
+    s.label_many(pending[4:], truth[pending[4:]])
+    _check_derived(s)
+    for _ in range(5):
+        row = int(s.query().ids[0])
+        before = calls[0]
+        s.label(row, int(truth[row]))
+        _check_derived(s)
+        assert calls[0] == before  # patched, not derived again
+    row = int(s.train_ids[-1])
+    s.unlabel(row)
+    _check_derived(s)
+    assert calls[0] > before  # an undo derives again
 
 
 def test_counts_stay_right_while_other_threads_read_them(monkeypatch):

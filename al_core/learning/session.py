@@ -236,8 +236,7 @@ class LabelingSession(ModelState):
             self._fit_now()
         kind: HistoryKind = "cold_start" if self.model is None else "strategy"
         self._take_step(ids, labs)
-        self.labels[ids] = labs
-        self._version += 1
+        self._give_labels(ids, labs)
         self.skipped.difference_update(ids.tolist())
         self._actions.append(_Action("label", tuple(ids.tolist())))
         if is_test.all():
