@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from al_core.learning.classmajor import second_largest
+from al_core.learning.roundoff import U32
 
 BIT_STRATEGIES = ("least_confidence", "margin")
 """Strategies bounded here (entropy's bound from these factors is too loose to screen)."""
@@ -41,8 +42,6 @@ SCALE = 2.0**23 / np.log(2.0)
 
 BIAS = np.float32(127 * 2**23)
 """The bits of 1.0 as an int32 (exact in float32)."""
-
-_U32 = 2.0**-24
 
 _MAX_RATIO = 1.25
 """Above this ratio of a sum's upper to lower bound the screen would spare too few rows."""
@@ -91,13 +90,15 @@ def bit_bounds(delta: float, reach: float, n_classes: int, exact_error: float) -
     eta = (ulp + 1.0) * 2.0**-23 + 2.0 * reach / np.log(2.0) * 2.0**-52
     term_up = RHO * 2.0**eta * np.exp(2.0 * delta) * (1 + _SLACK)
     term_low = 2.0**-eta * np.exp(-2.0 * delta) * (1 - _SLACK)
-    sum_rounding = n_classes * _U32 * 1.01
+    sum_rounding = n_classes * U32 * 1.01
     upper_sum, lower_sum = term_up * (1 + sum_rounding), term_low * (1 - sum_rounding)
     if not upper_sum / lower_sum <= _MAX_RATIO:
         return None
     # Terms below float32's normal range are off by up to 2**-125 each; the largest term
     # is about 1 and every bound has _SLACK of room, far more than n_classes * 2**-125.
-    return BitBounds(upper_sum, lower_sum, term_up, term_low, exact_error + _SLACK)
+    return BitBounds(
+        float(upper_sum), float(lower_sum), float(term_up), float(term_low), exact_error + _SLACK
+    )
 
 
 def bit_scores_block(
@@ -137,10 +138,11 @@ def bit_scores_block(
     sums = terms.sum(axis=0)
     if strategy == "least_confidence":
         # 1 - 1/S is increasing in S: the largest lower bounds are those of the largest S.
-        np.divide(-bounds.lower_sum, sums, out=hi)
+        # In float64 (the sums are float32, and a bare float would round in float32).
+        np.divide(-bounds.lower_sum, sums, out=hi, dtype=np.float64)
         hi += 1.0 + bounds.exact_error
         if lo is not None:
-            np.divide(-bounds.upper_sum, sums, out=lo)
+            np.divide(-bounds.upper_sum, sums, out=lo, dtype=np.float64)
             lo += 1.0 - bounds.exact_error
         return 1.0 - bounds.exact_error - bounds.upper_sum / largest(sums, k).astype(np.float64)
     inverse = np.divide(1.0, sums, dtype=np.float64)
