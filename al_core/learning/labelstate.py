@@ -60,10 +60,9 @@ class LabelState:
 
         Derived again after a change that ``_give_labels`` did not patch (``_version``),
         so a step over a large pool pays for each pass over it once at most, not once per
-        property read. Only the rows that
-        may not be queried are kept as a mask: on a pool of millions every other mask is
-        a byte a row held for the server's life (``unlabeled_mask`` and ``train_mask`` are
-        made when asked for).
+        property read. Only the rows that may not be queried are kept as a mask: on a
+        pool of millions every other mask is a byte a row held for the server's life
+        (``unlabeled_mask`` and ``train_mask`` are made when asked for).
         """
         if self._derived_version != self._version:
             # One thread at a time: the mask is written over in place, and a page that
