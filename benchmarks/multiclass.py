@@ -87,13 +87,14 @@ def table(r: dict) -> str:
     ]
     lines.append("|---|---:|---:|---:|---:|---|---:|---|")
     for name, v in r.items():
-        lines.append(
-            f"| {name} | {v['before_ms']:.1f} ms | {v['now_ms']:.1f} ms | "
-            f"{v['screened_ms']:.1f} ms | {v['read_ms']:.1f} ms | {v['identical']} | "
-            f"{v['exact_rows']:,} | {v['same_choice']} |"
+        screened, rows = (
+            (f"{v['screened_ms']:.1f} ms", f"{v['exact_rows']:,}")
             if v["applies"]
-            else f"| {name} | {v['before_ms']:.1f} ms | {v['now_ms']:.1f} ms | not screened | "
-            f"{v['read_ms']:.1f} ms | {v['identical']} | all | {v['same_choice']} |"
+            else ("not screened", "all")
+        )
+        lines.append(
+            f"| {name} | {v['before_ms']:.1f} ms | {v['now_ms']:.1f} ms | {screened} | "
+            f"{v['read_ms']:.1f} ms | {v['identical']} | {rows} | {v['same_choice']} |"
         )
     return "\n".join(lines)
 

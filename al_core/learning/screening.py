@@ -244,8 +244,14 @@ def _bit_pass(
     )
     if bounds is None:
         return None
-    w = np.hstack([model.coef_, model.intercept_.reshape(-1, 1)]) * SCALE
+    w = _with_intercept(model) * SCALE
     return _blocks(pool.X32, w.astype(np.float32), strategy, bounds, out, lows)
+
+
+def _with_intercept(model: ClassifierMixin) -> np.ndarray:
+    """The weights with the intercept as a last column, shape (n_classes, n_features + 1):
+    their product with a row of ``ScreenPool.X32`` (ending in a one) is its decision."""
+    return np.hstack([model.coef_, model.intercept_.reshape(-1, 1)])
 
 
 def _blocks(X32, w, strategy, bounds, out, lows):
@@ -277,7 +283,7 @@ def _float32_pass(model: ClassifierMixin, pool: ScreenPool, strategy: str, out: 
 
 def _float32_blocks(model, X32, strategy, tau, out):
     n, n_classes = X32.shape[0], model.coef_.shape[0]
-    w32 = np.hstack([model.coef_, model.intercept_.reshape(-1, 1)]).astype(np.float32)
+    w32 = _with_intercept(model).astype(np.float32)
     d = np.empty((n_classes, min(_SCREEN_ROWS, n)), dtype=np.float32)
     # Entropy needs the decision beside its exponentials; the others exponentiate in place.
     p = np.empty_like(d) if strategy == "entropy" else d
