@@ -37,6 +37,7 @@ from .timing import summarize
 SIZES = [(1_000, 2), (10_000, 2), (100_000, 2), (1_000_000, 2), (100_000, 10)]
 N_FEATURES, N_INITIAL, N_TEST, STEPS = 20, 100, 500, 40
 FLOOR_MODEL = make_model("logistic_regression")
+STRATEGY = "least_confidence"
 
 
 def make_pool(n: int, n_classes: int, seed: int = 0):
@@ -73,7 +74,9 @@ def our_session(X, y, dtype, seed=0):
         tuple(str(c) for c in np.unique(y)),
         y=known,
     )
-    s = LabelingSession(data, SessionConfig(budget=None, n_test_to_label=N_TEST, seed=seed))
+    s = LabelingSession(
+        data, SessionConfig(budget=None, n_test_to_label=N_TEST, seed=seed, strategy=STRATEGY)
+    )
     pending = s.test_ids_pending
     s.label_many(pending, y[pending])  # the test set, labeled at once
     return s

@@ -6,8 +6,9 @@ of 15 interleaved runs in one process, with one read of the pool (its sum) besid
 a check that the first two give the same scores bit for bit, and one that the screen
 (``al_core.learning.screening``) chooses the same 1, 10 and 100 rows as the
 class-by-class scores, with its keys at or above its cut equal to them. Where the screen
-does not apply (entropy on a float32 pool; a float32 pool whose BLAS rounds gathered
-rows otherwise) the screened column is the exact scoring again and says so.
+does not apply (margin and entropy on a float32 pool, where it was not quicker; a pool
+whose BLAS rounds gathered rows otherwise) the screened column is the exact scoring
+again and says so.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The screen of a large float64 multiclass pool queries exactly the rows exact scores
-query, ties included, and keys exactly the rows that can be queried with their scores."""
+"""The screen of a large multiclass pool (float64, or float32 for least confidence and
+margin) queries exactly the rows exact scores query, ties included, and keys exactly the
+rows that can be queried with their scores."""
 
 import gc
 
@@ -10,11 +11,17 @@ from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
 from al_core import MISSING_LABEL, Dataset, LabelingSession, SessionConfig
-from al_core.learning import bitexp, roundoff, screening
+from al_core.learning import bitexp, gathered, roundoff, screening
 from al_core.learning.scoring import rank_pool
 from al_core.learning.strategies import select_top_k
 
 STRATEGIES = ["least_confidence", "margin", "entropy"]
+DTYPES = [np.float64, np.float32]
+
+
+def _screened(strategy, dtype) -> bool:
+    """Whether the screen applies: a float32 pool's exact entropy is float32 already."""
+    return dtype == np.float64 or strategy in bitexp.BIT_STRATEGIES
 
 
 @pytest.fixture
@@ -23,24 +30,33 @@ def small_screen(monkeypatch):
     both the cut and the exact pass after it."""
     monkeypatch.setattr(screening, "SCREEN_MIN_ROWS", 1_000)
     monkeypatch.setattr(screening, "SCREEN_TOP", 40)
+    # float32 pools wherever the bit bounds apply, not only where they are quicker
+    monkeypatch.setattr(screening, "FLOAT32_STRATEGIES", bitexp.BIT_STRATEGIES)
+    monkeypatch.setattr(screening, "FLOAT32_MIN_CLASSES", 3)
 
 
-def _pool(seed: int, n: int = 4_000, n_classes: int = 6, scale: float = 3.0):
+def _pool(seed: int, n: int = 4_000, n_classes: int = 6, scale: float = 3.0, dtype=np.float64):
     rng = np.random.default_rng(seed)
-    X = np.round(rng.normal(size=(n, 8)) * scale, 1)  # coarse values: many exact ties
+    X = np.round(rng.normal(size=(n, 8)) * scale, 1).astype(dtype)  # coarse: many exact ties
     X[: n // 5] = X[0]  # and many identical rows
     y = rng.integers(0, n_classes, size=n)
     model = LogisticRegression(max_iter=300).fit(X[-300:], np.arange(300) % n_classes)
     return X, y, model
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("strategy", STRATEGIES)
 @pytest.mark.parametrize("seed", range(4))
-def test_keys_at_or_above_the_cut_are_exactly_the_rows_scored_there(small_screen, strategy, seed):
-    X, _, model = _pool(seed, n_classes=3 + seed * 3)
+def test_keys_at_or_above_the_cut_are_exactly_the_rows_scored_there(
+    small_screen, strategy, seed, dtype
+):
+    X, _, model = _pool(seed, n_classes=3 + seed * 3, dtype=dtype)
     blocked = (np.arange(3_700, 4_000),)  # the rows the model was fitted on
     exact, cut_exact = rank_pool(model, X, strategy, blocked, 1_024, np.random.default_rng(0))
     keys, cut = rank_pool(model, X, strategy, blocked, 1_024, np.random.default_rng(0), screen=True)
+    if not _screened(strategy, dtype):
+        assert cut == cut_exact == -np.inf and np.array_equal(keys, exact)
+        return
     assert cut_exact == -np.inf and -np.inf < cut < np.inf
     above = keys >= cut
     assert np.array_equal(keys[above], exact[above])  # bit for bit
@@ -67,9 +83,12 @@ def test_keys_at_or_above_the_cut_are_exactly_the_rows_scored_there(small_screen
         (7, 9, 0.01, 1.0, True),  # all rows near the uniform distribution
     ],
 )
-def test_the_bit_bounds_hold_on_every_row(small_screen, strategy, seed, n_classes, scale, C, tight):
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_bit_bounds_hold_on_every_row(
+    small_screen, strategy, seed, n_classes, scale, C, tight, dtype
+):
     rng = np.random.default_rng(seed)
-    X = rng.normal(size=(3_000, 6)) * scale
+    X = (rng.normal(size=(3_000, 6)) * scale).astype(dtype)
     X[:500] = X[0]  # ties
     y = np.argmax(X @ rng.normal(size=(6, n_classes)) + rng.gumbel(size=(3_000, n_classes)), 1)
     model = LogisticRegression(max_iter=500, C=C).fit(X[-300:], y[-300:])
@@ -90,18 +109,19 @@ def test_the_bit_bounds_hold_on_every_row(small_screen, strategy, seed, n_classe
     log_weight=st.floats(-2.0, 2.0),
     offset=st.floats(-50.0, 50.0),
     strategy=st.sampled_from(bitexp.BIT_STRATEGIES),
+    dtype=st.sampled_from(DTYPES),
 )
 def test_the_bit_bounds_hold_for_any_weights(
-    seed, n_classes, log_scale, log_weight, offset, strategy
+    seed, n_classes, log_scale, log_weight, offset, strategy, dtype
 ):
     """Random weights and intercepts (no fit): decisions from near-uniform to hundreds
     apart, features far from zero; the bounds hold on every row or the screen declines."""
     rng = np.random.default_rng(seed)
-    X = rng.normal(size=(1_200, 5)) * 10.0**log_scale + offset
+    X = (rng.normal(size=(1_200, 5)) * 10.0**log_scale + offset).astype(dtype)
     X[:100] = X[0]  # ties
     model = LogisticRegression().fit(X[:60], np.arange(60) % n_classes)
-    model.coef_ = rng.normal(size=model.coef_.shape) * 10.0**log_weight
-    model.intercept_ = rng.normal(size=n_classes) * 10.0**log_weight
+    model.coef_ = (rng.normal(size=model.coef_.shape) * 10.0**log_weight).astype(dtype)
+    model.intercept_ = (rng.normal(size=n_classes) * 10.0**log_weight).astype(dtype)
     bounds = _row_bounds_small(model, X, strategy)
     if bounds is None:  # too loose to spare rows: the screen declines, nothing to check
         return
@@ -133,17 +153,18 @@ def test_the_bit_exponential_is_within_its_factor():
     assert np.array_equal(bits.astype(np.float64), expected)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("strategy", STRATEGIES)
 @pytest.mark.parametrize("k", [1, 3, 20, 39, 200])
-def test_a_screened_ranking_chooses_what_the_exact_one_chooses(small_screen, strategy, k):
-    X, _, model = _pool(k)
+def test_a_screened_ranking_chooses_what_the_exact_one_chooses(small_screen, strategy, k, dtype):
+    X, _, model = _pool(k, dtype=dtype)
     exact, _ = rank_pool(
         model, X, strategy, (np.arange(3_700, 4_000),), 1_024, np.random.default_rng(0)
     )
     keys, cut = rank_pool(
         model, X, strategy, (np.arange(3_700, 4_000),), 1_024, np.random.default_rng(0), screen=True
     )
-    assert cut > -np.inf
+    assert (cut > -np.inf) == _screened(strategy, dtype)
     for seed in range(5):
         chosen = select_top_k(keys, k, seed)
         if keys[chosen[-1]] >= cut:  # what a session takes as it is
@@ -180,13 +201,14 @@ def _dataset(X, y, n_classes):
     )
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("strategy", STRATEGIES)
 def test_a_session_queries_labels_and_scores_as_without_the_screen(
-    small_screen, monkeypatch, strategy
+    small_screen, monkeypatch, strategy, dtype
 ):
     from al_core.learning import scoring
 
-    X, y, _ = _pool(11, n=3_000, n_classes=5)
+    X, y, _ = _pool(11, n=3_000, n_classes=5, dtype=dtype)
     X_plain = X.copy()
     real = scoring.screen_pool
     monkeypatch.setattr(scoring, "screen_pool", lambda A: None if A is X_plain else real(A))
@@ -198,7 +220,8 @@ def test_a_session_queries_labels_and_scores_as_without_the_screen(
         pending = s.test_ids_pending
         s.label_many(pending, y[pending])
         s.label_many(start, y[start])  # past the cold start
-    assert screened._rank_cut > -np.inf and plain._rank_cut == -np.inf
+    assert (screened._rank_cut > -np.inf) == _screened(strategy, dtype)
+    assert plain._rank_cut == -np.inf
     for step in range(8):
         held = plain.query(5).ids[:2] if step % 2 else ()
         q_plain, q_screened = plain.query(3, exclude=held), screened.query(3, exclude=held)
@@ -221,17 +244,19 @@ def test_the_float32_copy_is_made_once_per_pool_and_dropped_with_it(small_screen
     assert pool is not None and screening.screen_pool(X) is pool
     assert pool.X32.dtype == np.float32 and np.array_equal(pool.col_max, np.abs(X).max(axis=0))
     assert np.array_equal(pool.X32[:, :-1], X.astype(np.float32)) and (pool.X32[:, -1] == 1).all()
-    key = id(X)
+    assert screening.pool_col_max(X) is pool.col_max  # made once, for both screens
+    keys = {(id(X), "screen"), (id(X), "col_max")}
+    assert keys <= screening._kept.keys()
     del X, pool
     gc.collect()
-    assert key not in screening._pools
+    assert not keys & screening._kept.keys()
 
 
 @pytest.mark.parametrize(
     "X",
     [
         np.zeros((500, 4)),  # too few rows
-        np.zeros((2_000, 4), dtype=np.float32),  # float32: see the module's docstring
+        np.zeros((2_000, 4), dtype=np.float16),
         np.zeros((2_000, 4), dtype=np.int64),
         np.zeros((2_000, 4))[:, :2],  # not contiguous
         np.full((2_000, 4), np.inf),  # not finite
@@ -241,9 +266,47 @@ def test_pools_that_are_not_screened(small_screen, X):
     assert screening.screen_pool(X) is None
 
 
-def test_the_checks_behind_the_bound_hold_here():
+def test_a_float32_pool_is_read_as_it_is_and_not_kept_alive(small_screen):
+    X = np.random.default_rng(0).normal(size=(2_000, 4)).astype(np.float32)
+    pool = screening.screen_pool(X)
+    assert pool is not None and pool.X32 is None and pool.rows(X) is X
+    assert np.array_equal(pool.col_max, np.abs(X).max(axis=0))
+    key = (id(X), "screen")
+    del X, pool
+    gc.collect()
+    assert key not in screening._kept
+
+
+@pytest.mark.parametrize(
+    ("strategy", "n_classes", "screened"),
+    [("least_confidence", 8, True), ("least_confidence", 7, False), ("margin", 10, False)],
+)
+def test_float32_pools_are_screened_where_it_is_quicker(monkeypatch, strategy, n_classes, screened):
+    """Least confidence from 8 classes; margin's looser bounds leave too many candidates."""
+    monkeypatch.setattr(screening, "SCREEN_MIN_ROWS", 1_000)
+    X, _, model = _pool(2, n_classes=n_classes, dtype=np.float32)
+    _, cut = rank_pool(model, X, strategy, (), 1_024, np.random.default_rng(0), screen=True)
+    assert (cut > -np.inf) == screened
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_checks_behind_the_bound_hold_here(dtype):
     assert roundoff.exp32_error_ok()
-    assert screening.gathered_product_matches(65_536, 20, 10, "F", 1_024)
+    assert gathered.gathered_product_matches(65_536, 20, 10, dtype, "F")
+    assert gathered.gathered_product_matches(100_000 - 65_536, 20, 10, dtype, "F")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gathered_rows_are_scored_as_their_chunks_are(dtype):
+    """Every row of a pool in the shapes of the benchmark, gathered in a random order,
+    the ends of chunks included (where OpenBLAS's float32 kernels round otherwise)."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(100_000, 20)).astype(dtype)
+    model = LogisticRegression(max_iter=300).fit(X[:500], rng.integers(0, 10, size=500))
+    exact, _ = rank_pool(model, X, "margin", (), 65_536, np.random.default_rng(0))
+    out = np.full(X.shape[0], np.nan)
+    gathered.exact_scores(model, X, rng.permutation(X.shape[0]), "margin", 65_536, out)
+    assert np.array_equal(out, exact)
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)

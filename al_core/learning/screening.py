@@ -1,12 +1,12 @@
-"""Screening a large float64 multiclass pool: exact scores only where they can decide.
+"""Screening a large multiclass pool: exact scores only where they can decide.
 
 Scored class by class (``classmajor``), a float64 pool of many classes spends most of
 its time in ``np.exp``: numpy has SIMD exponentials for float64 only with AVX-512, and
 elsewhere calls the C library's, about 5 ns a value (on an AVX2 machine, 100,000 rows of
 10 classes: 5 of the 11 ms). Yet a query needs the exact scores of the few rows that can
 be chosen, not of all of them. So every row gets bounds ``lo <= exact <= hi`` from a
-pass over a float32 copy of the pool, kept once per pool (half the pool's bytes, with a
-column of ones so that one product gives the intercept too):
+pass over the pool's float32 rows (for a float64 pool, a copy kept once per pool: half
+the pool's bytes, with a column of ones so that one product gives the intercept too):
 
 - least confidence and margin: exponentials read off float bits (``bitexp``), within a
   factor 1.07 of exact, which takes no ``np.exp`` at all;
@@ -14,21 +14,23 @@ column of ones so that one product gives the intercept too):
 
 With ``T`` the ``SCREEN_TOP``-th largest ``lo``, every row whose ``hi`` reaches ``T``
 is a candidate, and its exact score is computed as ``classmajor.score_block`` computes
-it: the product of gathered rows, which ``gathered_product_matches`` vouches rounds as
-the chunk's own product, then the same column-wise steps; so it is the score of
-``predict_proba`` bit for bit. The rest keep their ``hi`` as key, below ``T``. So ``T``
-is a clean cut: every row whose exact score reaches it holds that score, every other
-key lies below it. A query whose choice stays at or above the cut is the exact query,
-ties and all; one that reaches below it (a large batch, many rows held) has the pool
-scored exactly first (``LabelingSession.query``).
+it: the product of gathered rows, which ``gathered.gathered_product_matches`` vouches
+rounds as the chunk's own product, then the same column-wise steps; so it is the score
+of ``predict_proba`` bit for bit. The rest keep their ``hi`` as key, below ``T``. So
+``T`` is a clean cut: every row whose exact score reaches it holds that score, every
+other key lies below it. A query whose choice stays at or above the cut is the exact
+query, ties and all; one that reaches below it (a large batch, many rows held) has the
+pool scored exactly first (``LabelingSession.query``).
 
-Pools below ``SCREEN_MIN_ROWS`` rows, sparse ones, and bounds too loose to spare rows
-are scored exactly throughout; so are float32 pools. Their exact exponential is the
-float32 one already, and neither screen was quicker there (``/tmp`` timing, 2026-11-23):
-a bit screen on the pool as it is costs what the exact scores cost at 5 classes, and
-from 8 classes on OpenBLAS's float32 kernels round some rows by their position in a
-product, so gathered rows do not reproduce the chunk's product (and the chunk's own
-product, read back transposed for the bounds, costs as much as the exponentials spared).
+A float32 pool's exact exponentials are float32 ones already (numpy's SIMD ones, about
+1.3 ns a value), so the bit screen spares less there, and it is used only where it was
+measured quicker (two sessions stepped alternately on 100,000 x 20, ``/tmp`` timing,
+2026-11-23): least confidence from ``FLOAT32_MIN_CLASSES`` classes (10 classes: the
+engine step 0.95x, its scoring 0.82-0.85x; 8: 0.97x; 5: 1.02x), not margin, whose
+looser bounds leave 3-6 times the candidates (10 classes: 1.06x), nor entropy. Pools
+below ``SCREEN_MIN_ROWS`` rows, sparse ones, shapes whose gathered products BLAS rounds
+otherwise (OpenBLAS's float32 kernels at 20 classes) and bounds too loose to spare rows
+are scored exactly throughout.
 """
 
 from __future__ import annotations
@@ -36,8 +38,6 @@ from __future__ import annotations
 import threading
 import weakref
 from dataclasses import dataclass
-from functools import cache
-from typing import Literal
 
 import numpy as np
 from sklearn.base import ClassifierMixin
@@ -52,9 +52,9 @@ from al_core.learning.bitexp import (
 from al_core.learning.classmajor import (
     coef_layout,
     decision_dtype,
-    finish_block,
     second_largest,
 )
+from al_core.learning.gathered import exact_scores, gathered_product_matches
 from al_core.learning.roundoff import (
     U32,
     U64,
@@ -71,9 +71,11 @@ SCREEN_TOP = 512
 """Rows whose exact scores are sure to be known: queries of up to this many rows, less
 those held, need no exact pass over the pool."""
 
-_GATHER_ROWS = 1_024
-"""Candidates are scored exactly in products of this many gathered rows (the shape
-``gathered_product_matches`` checks)."""
+FLOAT32_STRATEGIES = ("least_confidence",)
+"""Strategies a float32 pool is screened for (see the module's docstring)."""
+
+FLOAT32_MIN_CLASSES = 8
+"""Fewest classes a float32 pool is screened at (see the module's docstring)."""
 
 _SCREEN_ROWS = 16_384
 """Rows of a block of the float32 pass (640 KB of float32 at 10 classes)."""
@@ -85,67 +87,79 @@ entropy) a screen would spare too few rows to be worth its float32 pass."""
 
 @dataclass(frozen=True, eq=False)
 class ScreenPool:
-    """A float32 copy of a pool and its features' largest magnitudes."""
+    """What the screen reads of a pool: its float32 rows and features' largest magnitudes."""
 
-    X32: np.ndarray
-    """shape (n_samples, n_features + 1), float32, C-contiguous: the pool and a column of
-    ones, so that one product gives the decision, intercept and all."""
+    X32: np.ndarray | None
+    """shape (n_samples, n_features + 1), float32, C-contiguous: a float64 pool and a
+    column of ones, so that one product gives the decision, intercept and all. None for
+    a float32 pool, which is read as it is (a copy would double its memory)."""
     col_max: np.ndarray
     """shape (n_features,), float64: ``max |X[:, j]|``."""
 
+    def rows(self, X: np.ndarray) -> np.ndarray:
+        """The float32 rows of the pool ``X`` this was made from."""
+        return X if self.X32 is None else self.X32
 
-_pools: dict[int, ScreenPool] = {}
-_lock = threading.Lock()
+
+_kept: dict[tuple[int, str], object] = {}
+_lock = threading.RLock()  # re-entered: the float32 copy asks for col_max
+
+
+def _per_pool(X: np.ndarray, kind: str, make):
+    """``make(X)``, made on first use and kept while ``X`` lives: several sessions share
+    one pool, and what is made of it is made once for all and dropped with it."""
+    key = (id(X), kind)
+    with _lock:
+        if key not in _kept:
+            _kept[key] = make(X)
+            weakref.finalize(X, _kept.pop, key, None)
+        return _kept[key]
+
+
+def pool_col_max(X: np.ndarray) -> np.ndarray | None:
+    """``max |X[:, j]|`` of a dense pool, shape (n_features,), float64, kept while ``X``
+    lives; None where some value is not finite. The pool must not change afterwards (a
+    session's never does)."""
+    return _per_pool(X, "col_max", _col_max)
+
+
+def _col_max(X: np.ndarray) -> np.ndarray | None:
+    col_max = np.zeros(X.shape[1])
+    for start in range(0, X.shape[0], _SCREEN_ROWS):
+        # In blocks: np.abs of the whole pool would be a second pool in memory.
+        np.maximum(col_max, np.abs(X[start : start + _SCREEN_ROWS]).max(axis=0), out=col_max)
+    return col_max if np.isfinite(col_max).all() else None
 
 
 def screen_pool(X: object) -> ScreenPool | None:
-    """The float32 copy of ``X``, made on first use and kept while ``X`` lives.
+    """What the screen reads of ``X``, made on first use and kept while ``X`` lives (for
+    a float64 pool, a float32 copy).
 
-    None for a pool that is not screened: not a C-contiguous float64 ndarray, fewer
-    than ``SCREEN_MIN_ROWS`` rows, or values that are not all finite. The pool must not
-    change afterwards (a session's never does).
+    None for a pool that is not screened: not a C-contiguous float64 or float32
+    ndarray, fewer than ``SCREEN_MIN_ROWS`` rows, or values that are not all finite. The
+    pool must not change afterwards (a session's never does).
     """
     if not (
         isinstance(X, np.ndarray)
         and X.ndim == 2
-        and X.dtype == np.float64
+        and X.dtype in (np.float64, np.float32)
         and X.flags.c_contiguous
         and X.shape[0] >= SCREEN_MIN_ROWS
     ):
         return None
-    with _lock:
-        if id(X) in _pools:
-            return _pools[id(X)]
-        col_max = np.abs(X).max(axis=0)
-        if not np.isfinite(col_max).all():
-            return None
-        X32 = np.empty((X.shape[0], X.shape[1] + 1), dtype=np.float32)
-        X32[:, :-1] = X
-        X32[:, -1] = 1.0
-        pool = ScreenPool(X32, col_max)
-        # Several sessions share one pool: one copy for all, dropped with the pool.
-        _pools[id(X)] = pool
-        weakref.finalize(X, _pools.pop, id(X), None)
-        return pool
+    return _per_pool(X, "screen", _make_screen_pool)
 
 
-@cache
-def gathered_product_matches(
-    chunk_rows: int, n_features: int, n_classes: int, coef_order: Literal["C", "F"], rows: int
-) -> bool:
-    """Whether ``G @ coef.T``, G being ``rows`` rows gathered from a chunk, equals those
-    rows of the chunk's product ``X @ coef.T`` (float64).
-
-    Compared on random values of these shapes and ``coef``'s layout, as
-    ``classmajor.blocked_product_matches`` compares blocks: BLAS picks its kernels,
-    and so its order of additions, from shapes and layouts, not values.
-    """
-    rng = np.random.default_rng(chunk_rows + 7 * n_features)
-    X = rng.standard_normal((chunk_rows, n_features))
-    coef = np.asarray(rng.standard_normal((n_classes, n_features)), order=coef_order)
-    whole = X @ coef.T
-    ids = rng.integers(0, chunk_rows, size=rows)
-    return bool(np.array_equal(X[ids] @ coef.T, whole[ids]))
+def _make_screen_pool(X: np.ndarray) -> ScreenPool | None:
+    col_max = pool_col_max(X)
+    if col_max is None:
+        return None
+    if X.dtype == np.float32:
+        return ScreenPool(None, col_max)
+    X32 = np.empty((X.shape[0], X.shape[1] + 1), dtype=np.float32)
+    X32[:, :-1] = X
+    X32[:, -1] = 1.0
+    return ScreenPool(X32, col_max)
 
 
 def screened_rank(
@@ -159,15 +173,16 @@ def screened_rank(
     """Key every row of the pool into ``out`` by the screen; return the cut.
 
     Least confidence and margin are bounded from exponentials read off float bits
-    (``bitexp``), entropy from float32 scores within ``error_bound``, both from the
-    pool's float32 copy. Every row gets bounds ``lo <= exact <= hi``;
+    (``bitexp``), entropy (of a float64 pool) from float32 scores within
+    ``error_bound``, both from the pool's float32 rows. Every row gets bounds
+    ``lo <= exact <= hi``;
     the cut ``T`` is the ``SCREEN_TOP``-th largest ``lo``, and every row whose ``hi``
     reaches it gets its exact score, the others their ``hi`` (below ``T``).
 
     Parameters
     ----------
     model : fitted plain LogisticRegression of more than two classes
-    X : ndarray of shape (n_samples, n_features), float64
+    X : ndarray of shape (n_samples, n_features), float64 or float32
         The pool ``pool`` was made from.
     pool : ScreenPool
     strategy : {"least_confidence", "margin", "entropy"}
@@ -183,17 +198,22 @@ def screened_rank(
         apply (``out`` is then to be written whole): score the pool exactly.
     """
     n, n_classes = X.shape[0], model.coef_.shape[0]
-    if decision_dtype(model, X.dtype) != np.float64:
+    # The exact scores are the pool's own float type's (a float32 pool's model too).
+    if decision_dtype(model, X.dtype) != X.dtype:
         return None
-    # Candidates are scored in blocks of gathered rows, which must round as each
+    if X.dtype == np.float32 and not (
+        strategy in FLOAT32_STRATEGIES and n_classes >= FLOAT32_MIN_CLASSES
+    ):
+        return None
+    # Candidates are scored in products of gathered rows, which must round as each
     # chunk's own product does (the exact path's reference).
     order = coef_layout(model, X.shape[1])
     if order is None:
         return None
     for length in {min(chunk_rows, n), n % chunk_rows or min(chunk_rows, n)}:
-        if not gathered_product_matches(length, X.shape[1], n_classes, order, _GATHER_ROWS):
+        if not gathered_product_matches(length, X.shape[1], n_classes, X.dtype.name, order):
             return None
-    passes = _bit_pass(model, pool, strategy, out) or _float32_pass(model, pool, strategy, out)
+    passes = _bit_pass(model, X, pool, strategy, out) or _float32_pass(model, pool, strategy, out)
     if passes is None:
         return None
     best = np.empty(0)
@@ -204,7 +224,7 @@ def screened_rank(
         return None
     # NaN compares false: such a row is a candidate, never silently below the cut.
     candidates = np.flatnonzero(~(out < cut))
-    _exact_scores(model, X, candidates, strategy, _GATHER_ROWS, out)
+    exact_scores(model, X, candidates, strategy, chunk_rows, out)
     return cut
 
 
@@ -215,7 +235,7 @@ def row_bounds(
     None where they do not apply. (What the screen computes, kept whole: for checks.)"""
     pool = screen_pool(X)
     lo, hi = np.empty(X.shape[0]), np.empty(X.shape[0])
-    passes = None if pool is None else _bit_pass(model, pool, strategy, hi, lo)
+    passes = None if pool is None else _bit_pass(model, X, pool, strategy, hi, lo)
     if passes is None:
         return None
     for _ in passes:
@@ -225,6 +245,7 @@ def row_bounds(
 
 def _bit_pass(
     model: ClassifierMixin,
+    X: np.ndarray,
     pool: ScreenPool,
     strategy: str,
     out: np.ndarray,
@@ -235,17 +256,22 @@ def _bit_pass(
     not apply."""
     if strategy not in BIT_STRATEGIES:
         return None
-    # The exact path's own rounding is float64's: its decisions, exponentials and sums.
+    # The exact path's own rounding is that of the pool's float type: its decisions,
+    # exponentials and sums.
+    exact_unit, underflow = (U64, 745.0) if X.dtype == np.float64 else (U32, 88.0)
     bounds = bit_bounds(
         decision_error(model, pool.col_max, U32),
         reach(model, pool.col_max),
         model.coef_.shape[0],
-        error_bound(model, pool.col_max, U64, 745.0),
+        error_bound(model, pool.col_max, exact_unit, underflow),
     )
     if bounds is None:
         return None
-    w = _with_intercept(model) * SCALE
-    return _blocks(pool.X32, w.astype(np.float32), strategy, bounds, out, lows)
+    # Scaled in float64, rounded to float32 once (decision_error counts that rounding).
+    w = (_with_intercept(model).astype(np.float64) * SCALE).astype(np.float32)
+    if pool.X32 is not None:
+        return _blocks(pool.X32, w, None, strategy, bounds, out, lows)
+    return _blocks(X, np.ascontiguousarray(w[:, :-1]), w[:, -1:], strategy, bounds, out, lows)
 
 
 def _with_intercept(model: ClassifierMixin) -> np.ndarray:
@@ -254,7 +280,7 @@ def _with_intercept(model: ClassifierMixin) -> np.ndarray:
     return np.hstack([model.coef_, model.intercept_.reshape(-1, 1)])
 
 
-def _blocks(X32, w, strategy, bounds, out, lows):
+def _blocks(X32, w, b, strategy, bounds, out, lows):
     n = X32.shape[0]
     m = min(_SCREEN_ROWS, n)
     d = np.empty((w.shape[0], m), dtype=np.float32)
@@ -263,6 +289,8 @@ def _blocks(X32, w, strategy, bounds, out, lows):
         block = X32[start : start + _SCREEN_ROWS]
         m = block.shape[0]
         scaled = np.matmul(w, block.T, out=d[:, :m])
+        if b is not None:
+            scaled += b  # the intercept, where the rows have no column of ones
         hi, lo = out[start : start + m], None if lows is None else lows[start : start + m]
         work = (bits[:, :m], zeros[:m])
         yield bit_scores_block(scaled, strategy, work, bounds, hi, SCREEN_TOP, lo)
@@ -273,8 +301,8 @@ def _float32_pass(model: ClassifierMixin, pool: ScreenPool, strategy: str, out: 
     ``error_bound``, yielding each block's largest lower bounds; None where the bound
     is too loose to spare rows (or numpy's float32 exponential is not as accurate as
     it assumes)."""
-    if not exp32_error_ok():
-        return None
+    if pool.X32 is None or not exp32_error_ok():
+        return None  # a float32 pool's exact scores are float32 scores already
     tau = error_bound(model, pool.col_max)
     if not tau <= _MAX_TAU:
         return None
@@ -327,29 +355,3 @@ def _approx_scores(
         weighted /= sums
         np.log(sums, out=sums)
         np.subtract(sums, weighted, out=out)
-
-
-def _exact_scores(
-    model: ClassifierMixin,
-    X: np.ndarray,
-    ids: np.ndarray,
-    strategy: str,
-    rows: int,
-    out: np.ndarray,
-) -> None:
-    """Write the exact scores of the rows ``ids`` into ``out[ids]``: each block of
-    gathered rows padded to ``rows`` so that its product is the checked one."""
-    gathered = np.zeros((rows, X.shape[1]), dtype=X.dtype)
-    product = np.empty((rows, model.coef_.shape[0]), dtype=X.dtype)
-    e = np.empty((model.coef_.shape[0], rows), dtype=X.dtype)
-    scores = np.empty(rows, dtype=X.dtype)
-    intercept = model.intercept_.reshape(-1, 1)
-    for start in range(0, ids.size, rows):
-        part = ids[start : start + rows]
-        m = part.size
-        np.take(X, part, axis=0, out=gathered[:m])
-        np.matmul(gathered, model.coef_.T, out=product)
-        # The transposed sum: the very additions of ``X @ coef.T + intercept``.
-        block = np.add(product[:m].T, intercept, out=e[:, :m])
-        finish_block(block, strategy, scores[:m])
-        out[part] = scores[:m]

@@ -1,0 +1,133 @@
+"""Exact scores of rows gathered from a pool, bit for bit those of the pool's own chunks.
+
+The exact path (``classmajor.score_block``) takes each chunk's decision from the chunk's
+product ``X @ coef.T``. A screen (``screening``) needs the same values for a few rows
+scattered over the pool, from a product of those rows gathered. BLAS computes each row
+of a product by the same sums wherever it sits, save where its kernels take a product's
+end apart: OpenBLAS's float32 kernels round the last 4 rows of a product otherwise (on
+an AVX2 machine, 20 features and 10 classes), and products of a handful of rows go to
+another kernel altogether. So:
+
+- rows are gathered into products of ``GATHER_ROWS`` rows whose last ``TAIL`` rows are
+  padding, so that no gathered row sits at a product's end;
+- rows among a chunk's last ``TAIL`` are taken from the product of the chunk's last
+  rows, as many as make the same remainder (``end_rows``), where they sit at the end
+  as they do in the chunk's product;
+
+and ``gathered_product_matches`` checks both, on random values of the very shapes, float
+type and layout, once per process: where they differ, the pool is not screened.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Literal
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+
+from al_core.learning.classmajor import finish_block
+
+GATHER_ROWS = 1_024
+"""Rows of a product of gathered rows, padding included."""
+
+TAIL = 64
+"""Rows at a product's end that are never gathered into one, and that are taken from
+the product of their chunk's end instead."""
+
+END_PERIOD = 3 * 1_024
+"""BLAS splits a product's last rows by its length's remainder: OpenBLAS's float32
+kernels on an AVX2 machine round the last 4 of 34,464 rows as the last 4 of 1,056 or
+4,128 rows and otherwise than those of 2,080 (it packs rows 24 at a time). A multiple
+of 3 and of powers of two up to 1,024 makes the same remainders."""
+
+
+@cache
+def gathered_product_matches(
+    chunk_rows: int,
+    n_features: int,
+    n_classes: int,
+    dtype: str,
+    coef_order: Literal["C", "F"],
+) -> bool:
+    """Whether ``exact_scores``'s products round as the chunk's product ``X @ coef.T``.
+
+    Compared on random values of these shapes, float type and ``coef``'s layout, every
+    row of the chunk in a shuffled order: BLAS picks its kernels, and so its order of
+    additions, from shapes, layouts and a row's place in the product, not from values;
+    a different order shows on a good share of random values.
+    """
+    rng = np.random.default_rng(chunk_rows + 7 * n_features)
+    X = rng.standard_normal((chunk_rows, n_features)).astype(dtype)
+    coef = np.asarray(rng.standard_normal((n_classes, n_features)), dtype=dtype, order=coef_order)
+    whole = X @ coef.T
+    gathered = np.zeros((GATHER_ROWS, n_features), dtype=dtype)
+    body = rng.permutation(max(chunk_rows - TAIL, 0))
+    for start in range(0, body.size, GATHER_ROWS - TAIL):
+        part = body[start : start + GATHER_ROWS - TAIL]
+        gathered[: part.size] = X[part]
+        if not np.array_equal((gathered @ coef.T)[: part.size], whole[part]):
+            return False
+    end = end_rows(chunk_rows)
+    return bool(np.array_equal(X[-end:] @ coef.T, whole[-end:]))
+
+
+def end_rows(chunk_rows: int) -> int:
+    """Rows of the product that a chunk's last rows are taken from: the same remainder
+    modulo ``END_PERIOD`` as the chunk, plus ``END_PERIOD``."""
+    return min(chunk_rows, chunk_rows % END_PERIOD + END_PERIOD)
+
+
+def exact_scores(
+    model: ClassifierMixin,
+    X: np.ndarray,
+    ids: np.ndarray,
+    strategy: str,
+    chunk_rows: int,
+    out: np.ndarray,
+) -> None:
+    """Write the exact scores of the rows ``ids`` into ``out[ids]``, as the exact path
+    scores the pool in chunks of ``chunk_rows`` (for shapes ``gathered_product_matches``
+    vouches for).
+
+    Parameters
+    ----------
+    model : fitted plain LogisticRegression with more than two classes
+    X : ndarray of shape (n_samples, n_features)
+    ids : ndarray of int, shape (n_ids,)
+    strategy : {"least_confidence", "margin", "entropy"}
+    chunk_rows : int
+    out : ndarray of shape (n_samples,)
+    """
+    n = X.shape[0]
+    chunk_start = ids - ids % chunk_rows
+    chunk_end = np.minimum(chunk_start + chunk_rows, n)
+    at_end = ids >= chunk_end - TAIL
+    gathered = np.zeros((GATHER_ROWS, X.shape[1]), dtype=X.dtype)
+    body = ids[~at_end]
+    for start in range(0, body.size, GATHER_ROWS - TAIL):
+        part = body[start : start + GATHER_ROWS - TAIL]
+        np.take(X, part, axis=0, out=gathered[: part.size])
+        _score_rows(model, gathered @ model.coef_.T, part.size, strategy, out, part)
+    for end in np.unique(chunk_end[at_end]):
+        mine = at_end & (chunk_end == end)
+        part = ids[mine]
+        first = int(end) - end_rows(int(end - chunk_start[mine][0]))
+        rows = part - first
+        product = X[first:end] @ model.coef_.T
+        _score_rows(model, product[rows], rows.size, strategy, out, part)
+
+
+def _score_rows(
+    model: ClassifierMixin,
+    product: np.ndarray,
+    m: int,
+    strategy: str,
+    out: np.ndarray,
+    ids: np.ndarray,
+) -> None:
+    # The transposed sum: the very additions of ``X @ coef.T + intercept``.
+    e = np.add(product[:m].T, model.intercept_.reshape(-1, 1))
+    scores = np.empty(m, dtype=e.dtype)
+    finish_block(e, strategy, scores)
+    out[ids] = scores
