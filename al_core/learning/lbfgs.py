@@ -8,8 +8,9 @@ arithmetic). ``fit_logistic`` does what ``fit`` does for the settings the engine
 (solver lbfgs, L2 penalty, no class or sample weights, a float array, dense or CSR),
 step for step: the same loss and gradient from scikit-learn's own compiled loss, the same
 numpy operations in the same order, handed to the same ``scipy.optimize.minimize`` call
-with the same options. So the optimiser sees bit-identical numbers and returns
-bit-identical coefficients (``tests/test_lbfgs.py`` checks every attribute against
+with the same options (under the checked scipy release, its driver loop replayed without
+its per-evaluation wrappers: ``lbfgsb_driver``). So the optimiser sees bit-identical
+numbers and returns bit-identical coefficients (``tests/test_lbfgs.py`` checks every attribute against
 ``fit`` on random problems, two and many classes, float64 and float32).
 
 It follows scikit-learn's private code, so it is used only with the release it was
@@ -23,6 +24,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+import scipy
 import scipy.sparse as sp
 import sklearn
 from scipy import optimize
@@ -31,8 +33,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.extmath import squared_norm
 
+from al_core.learning.lbfgsb_driver import minimize_lbfgsb
+
 CHECKED_WITH = "1.9.1"
 """The scikit-learn release whose ``LogisticRegression.fit`` this replays exactly."""
+
+CHECKED_SCIPY = "1.17.1"
+"""The scipy release whose L-BFGS-B driver ``minimize_lbfgsb`` replays exactly (any
+other goes through ``scipy.optimize.minimize``)."""
 
 _MISSING = object()
 _PARAMS = LogisticRegression._get_param_names()
@@ -125,19 +133,18 @@ def fit_logistic(estimator: LogisticRegression, X: np.ndarray, y: np.ndarray) ->
         w0 = np.zeros((n_classes, n_dof), order="F", dtype=X.dtype).ravel(order="F")
         loss = _MultinomialLoss(X, target, fit_intercept, n_classes)
     l2_reg_strength = 1.0 / (model.C * n_samples)
-    result = optimize.minimize(
-        loss,
-        w0,
-        method="L-BFGS-B",
-        jac=True,
-        args=(l2_reg_strength,),
-        options={
-            "maxiter": model.max_iter,
-            "maxls": 50,
-            "gtol": model.tol,
-            "ftol": 64 * np.finfo(float).eps,
-        },
-    )
+    options = {
+        "maxiter": model.max_iter,
+        "maxls": 50,
+        "gtol": model.tol,
+        "ftol": 64 * np.finfo(float).eps,
+    }
+    if scipy.__version__ == CHECKED_SCIPY:
+        result = minimize_lbfgsb(loss, w0, l2_reg_strength, **options)
+    else:
+        result = optimize.minimize(
+            loss, w0, method="L-BFGS-B", jac=True, args=(l2_reg_strength,), options=options
+        )
     n_iter = min(result.nit, model.max_iter)
     if result.status != 0:
         warnings.warn(
