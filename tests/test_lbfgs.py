@@ -160,3 +160,31 @@ def test_any_small_problem_gives_scikit_learns_model_bit_for_bit(
     assume(np.unique(y).size >= 2)
     estimator = LogisticRegression(max_iter=200, fit_intercept=fit_intercept)
     _assert_same_fit(*_both_fits(estimator, X, y))
+
+
+def _rosenbrock(x, scale):
+    value = float(scale * np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2))
+    grad = np.zeros_like(x)
+    grad[:-1] = scale * (-400.0 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2 * (1 - x[:-1]))
+    grad[1:] += scale * 200.0 * (x[1:] - x[:-1] ** 2)
+    return value, grad
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("maxiter", [1, 5, 15_000])
+@pytest.mark.parametrize("seed", range(6))
+def test_the_driver_replays_scipys_minimize(seed, maxiter, dtype):
+    """The same iterates, iteration count, status and message as scipy's own driver,
+    also away from logistic losses (a curved valley), from float32 and float64 starts."""
+    from scipy import optimize
+
+    from al_core.learning.lbfgsb_driver import minimize_lbfgsb
+
+    x0 = np.random.default_rng(seed).normal(size=3 + seed).astype(dtype)
+    options = {"maxiter": maxiter, "maxls": 50, "gtol": 1e-6, "ftol": 64 * np.finfo(float).eps}
+    ours = minimize_lbfgsb(_rosenbrock, x0, 0.5, **options)
+    theirs = optimize.minimize(
+        _rosenbrock, x0, args=(0.5,), method="L-BFGS-B", jac=True, options=options
+    )
+    assert np.array_equal(ours.x, theirs.x)
+    assert (ours.nit, ours.status, ours.message) == (theirs.nit, theirs.status, theirs.message)
