@@ -242,8 +242,10 @@ def test_the_float32_copy_is_made_once_per_pool_and_dropped_with_it(small_screen
     X = np.random.default_rng(0).normal(size=(2_000, 4))
     pool = screening.screen_pool(X)
     assert pool is not None and screening.screen_pool(X) is pool
-    assert pool.X32.dtype == np.float32 and np.array_equal(pool.col_max, np.abs(X).max(axis=0))
-    assert np.array_equal(pool.X32[:, :-1], X.astype(np.float32)) and (pool.X32[:, -1] == 1).all()
+    assert pool.XT32.dtype == np.float32 and pool.XT32.flags.c_contiguous
+    assert np.array_equal(pool.col_max, np.abs(X).max(axis=0))
+    assert np.array_equal(pool.XT32[:-1], X.T.astype(np.float32)) and (pool.XT32[-1] == 1).all()
+    assert np.array_equal(pool.columns(X, 5, 9), pool.XT32[:, 5:9])
     assert screening.pool_col_max(X) is pool.col_max  # made once, for both screens
     keys = {(id(X), "screen"), (id(X), "col_max")}
     assert keys <= screening._kept.keys()
@@ -269,7 +271,9 @@ def test_pools_that_are_not_screened(small_screen, X):
 def test_a_float32_pool_is_read_as_it_is_and_not_kept_alive(small_screen):
     X = np.random.default_rng(0).normal(size=(2_000, 4)).astype(np.float32)
     pool = screening.screen_pool(X)
-    assert pool is not None and pool.X32 is None and pool.rows(X) is X
+    assert pool is not None and pool.XT32 is None
+    assert np.shares_memory(pool.columns(X, 5, 9), X)
+    assert np.array_equal(pool.columns(X, 5, 9), X[5:9].T)
     assert np.array_equal(pool.col_max, np.abs(X).max(axis=0))
     key = (id(X), "screen")
     del X, pool
