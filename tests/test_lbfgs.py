@@ -140,6 +140,25 @@ def test_another_scikit_learn_release_goes_to_scikit_learn(monkeypatch):
     assert not can_fit_logistic(LogisticRegression(), X_OK, Y_OK)
 
 
+@pytest.mark.parametrize("checked", [True, False])
+def test_the_driver_runs_only_under_the_checked_scipy(monkeypatch, checked):
+    """Under another scipy release the fit goes through scipy's own minimize, and gives
+    the same model either way."""
+    calls = []
+    real = lbfgs.minimize_lbfgsb
+    monkeypatch.setattr(lbfgs, "minimize_lbfgsb", lambda *a, **k: calls.append(1) or real(*a, **k))
+    if not checked:
+        monkeypatch.setattr(lbfgs, "CHECKED_SCIPY", "0.0.0")
+    X, y, _ = _problem(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = fit_logistic(LogisticRegression(max_iter=100), X, y)
+        expected = LogisticRegression(max_iter=100).fit(X, y)
+    assert bool(calls) == checked
+    assert np.array_equal(model.coef_, expected.coef_)
+    assert np.array_equal(model.intercept_, expected.intercept_)
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     data=st.data(),
