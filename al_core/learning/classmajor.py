@@ -23,7 +23,6 @@ chunk's product is taken whole, as ``predict_proba`` takes it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import cache
 from typing import Literal
 
@@ -207,47 +206,26 @@ def score_block(model: ClassifierMixin, X: np.ndarray, strategy: str, out: np.nd
         Scores are computed in the model's float type (float32 for a model fitted on a
         float32 pool, as ``predict_proba`` does) and then stored into ``out``.
     """
-    scores = np.empty(block_rows(model.coef_.shape[0]), dtype=decision_dtype(model, X.dtype))
-    for start, e in decision_blocks(model, X):
-        m = e.shape[1]
-        finish_block(e, strategy, scores[:m])
-        out[start : start + m] = scores[:m]
-
-
-def decision_blocks(model: ClassifierMixin, X: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
-    """The decision ``X @ coef.T + intercept`` block by block, class-major, each value
-    as ``predict_proba`` computes it (see ``score_block``).
-
-    Parameters
-    ----------
-    model : fitted plain LogisticRegression with more than two classes
-    X : ndarray or sparse matrix of shape (n_rows, n_features)
-
-    Yields
-    ------
-    start : int
-        The block's first row.
-    e : ndarray of shape (n_classes, m)
-        The block's decision in the model's float type, in a buffer that the next block
-        overwrites (and the caller may too).
-    """
     n_classes = model.coef_.shape[0]
     rows = block_rows(n_classes)
     dtype = decision_dtype(model, X.dtype)
     E = np.empty((n_classes, min(rows, X.shape[0])), dtype=dtype)
+    scores = np.empty(E.shape[1], dtype=dtype)
     intercept = model.intercept_.reshape(-1, 1)
     blocked = blocked_product(model, X, dtype, rows)
     decision = X if blocked else X @ model.coef_.T
     for start in range(0, X.shape[0], rows):
         block = decision[start : start + rows]
-        e = E[:, : block.shape[0]]
+        m = block.shape[0]
+        e = E[:, :m]
         if blocked:
             np.matmul(model.coef_, block.T, out=e)
             e += intercept
         else:
             # The transposed sum: the very additions of ``X @ coef.T + intercept``.
             np.add(block.T, intercept, out=e)
-        yield start, e
+        finish_block(e, strategy, scores[:m])
+        out[start : start + m] = scores[:m]
 
 
 def block_rows(n_classes: int) -> int:

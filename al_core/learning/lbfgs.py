@@ -10,8 +10,8 @@ step for step: the same loss and gradient from scikit-learn's own compiled loss,
 numpy operations in the same order, handed to the same ``scipy.optimize.minimize`` call
 with the same options (under the checked scipy release, its driver loop replayed without
 its per-evaluation wrappers: ``lbfgsb_driver``). So the optimiser sees bit-identical
-numbers and returns bit-identical coefficients (``tests/test_lbfgs.py`` checks every attribute against
-``fit`` on random problems, two and many classes, float64 and float32).
+numbers and returns bit-identical coefficients (``tests/test_lbfgs.py`` checks every
+attribute against ``fit`` on random problems, two and many classes, float64 and float32).
 
 It follows scikit-learn's private code, so it is used only with the release it was
 checked against (``CHECKED_WITH``); any other release, or any other setting, takes
