@@ -24,13 +24,13 @@ def sample_view(project: Project, row: int) -> None:
         text_view(project, row, column)
     if data.text_columns:
         if len(data.feature_columns) > len(data.text_columns):
-            feature_table(project, row)
+            feature_table(project, row, heading=True)
     elif data.images is not None:
         st.plotly_chart(digit_figure(data.images[row]), key="digit", config={"staticPlot": True})
         with st.expander(f"Feature values ({data.n_features})"):
             feature_table(project, row)
     else:
-        feature_table(project, row)
+        feature_table(project, row, heading=True)
     context_table(project, row)
 
 
@@ -57,7 +57,12 @@ def text_view(project: Project, row: int, column: str) -> None:
         st.caption("Words are marked for linear models (logistic regression) only.")
 
 
-def feature_table(project: Project, row: int) -> None:
+def feature_table(project: Project, row: int, heading: bool = False) -> None:
+    """The row's feature values beside how each class's labeled samples see them.
+
+    ``heading`` puts a title line above the table, as the probabilities have one: it
+    also keeps the table's hover toolbar, drawn just above its top edge, off the card's
+    buttons."""
     s = project.session
     frame = feature_context(project.dataset, s.labels, s.train_ids, row)
     z_cols = [c for c in frame.columns if c.startswith("z: ")]
@@ -84,6 +89,8 @@ def feature_table(project: Project, row: int) -> None:
         )
     # The spread beside the value: with many classes the z columns run off to the right.
     order = ["feature", "value", *(["spread"] if "spread" in frame else []), *z_cols]
+    if heading:
+        st.markdown("**Feature values**")
     st.dataframe(
         frame,
         column_order=order,

@@ -193,3 +193,33 @@ def test_two_servers_over_one_postgresql_share_a_project(tmp_path, postgres_serv
     finally:
         one.stop()
         two.stop()
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+def test_the_feature_tables_toolbar_leaves_the_card_buttons_clear(server, new_page):
+    # The table's hover toolbar is drawn above its top edge: right under the card's
+    # buttons, it covered Skip or Undo while the pointer was on the table.
+    page = new_page(server.url)
+    enter_name(page, "Ada")
+    sample_id(page)
+    wait_ready(page)
+    page.locator('[data-testid="stDataFrame"]').first.hover()
+    toolbar = page.locator('[data-testid="stElementToolbar"]').first
+    toolbar.wait_for(state="visible")
+    bar = toolbar.bounding_box()
+    buttons = page.locator(
+        '[data-testid="stMain"] [data-testid="stBaseButton-primary"], '
+        '[data-testid="stMain"] [data-testid="stBaseButton-secondary"]'
+    )
+    boxes = {b.inner_text(): b.bounding_box() for b in buttons.all()}
+    for name in ("class 0", "class 1", "Skip", "Undo"):
+        assert any(name in text for text in boxes), (name, list(boxes))
+    assert not [text for text, box in boxes.items() if box and _overlap(bar, box)]
