@@ -12,7 +12,7 @@ import streamlit as st
 from al_core.learning.explain import feature_context
 from al_core.learning.words import has_word_shares, text_of, word_highlights
 from al_core.projects.project import Project
-from al_ui.charts import PALETTE, digit_figure
+from al_ui.charts import class_colors, digit_figure
 from al_ui.messages import md
 from al_ui.textcard import highlighted_html, legend_html
 
@@ -45,9 +45,10 @@ def text_view(project: Project, row: int, column: str) -> None:
         return
     model = project.session.model
     marks = word_highlights(data, model, row, column)
-    st.html(highlighted_html(text, marks, data.class_names, PALETTE))
+    colors = class_colors(len(data.class_names))
+    st.html(highlighted_html(text, marks, data.class_names, colors))
     if marks:
-        st.html(legend_html(data.class_names, {m.klass for m in marks}, PALETTE))
+        st.html(legend_html(data.class_names, {m.klass for m in marks}, colors))
         st.caption(
             "Marked: words that pushed the model towards a class (its colour; hover for the "
             "name). A darker shade is a bigger push: the word's weight in the model times "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
 from al_core.learning.history import HistoryPoint
 from al_core.learning.intervals import wilson_interval
@@ -12,6 +13,17 @@ from al_core.simulation.compare import Comparison, Curve
 ACCENT = "#00796b"
 BASELINE = "#9e9e9e"
 PALETTE = ["#00796b", "#5e35b1", "#ef6c00", "#1e88e5", "#c2185b", "#6d4c41"]
+"""The house colours: strategies in a comparison, and classes while there are at most six."""
+
+_MANY = [c for c in qualitative.Dark24 if c != "#222A2A"]
+"""Classes beyond six: plotly's 24 dark colours but its near-black (labeled rows are
+ringed in black), 23 distinct."""
+
+
+def class_colors(n_classes: int) -> list[str]:
+    """A colour per class, index by index: distinct up to 23 classes (cycled beyond)."""
+    base = PALETTE if n_classes <= len(PALETTE) else _MANY
+    return [base[c % len(base)] for c in range(n_classes)]
 
 
 def _band(x, mean, sd, color: str, name: str, group: str) -> list[dict]:
@@ -197,10 +209,11 @@ def pool_map_figure(
         groups = [(None, np.ones(len(xy), dtype=bool))]
     else:
         groups = [(c, predicted == c) for c in range(len(class_names))]
+    colors = class_colors(len(class_names))
     for c, mask in groups:
         if not mask.any():
             continue
-        color = BASELINE if c is None else PALETTE[c % len(PALETTE)]
+        color = BASELINE if c is None else colors[c]
         opacity = 0.6 if certainty is None else (0.15 + 0.75 * _sureness(certainty[mask]))
         fig.add_trace(
             go.Scattergl(

@@ -39,7 +39,7 @@ def _compute_band(project: Project, job: dict) -> None:
         job["error"] = str(exc)
 
 
-def _baseline_ready(project: Project) -> bool | str:
+def baseline_ready(project: Project) -> bool | str:
     """True if the random band is stored; else start computing it in the background
     (once per process) and return False, or the reason it could not be computed."""
     if project.baseline(compute=False) is not None:
@@ -99,7 +99,7 @@ def sidebar_panel(project: Project) -> None:
                 "bring that under ±0.05.",
                 icon=":material/straighten:",
             )
-        band = project.dataset.fully_labeled and _baseline_ready(project)
+        band = project.dataset.fully_labeled and baseline_ready(project)
         fig = _figure(project, project.store.key, len(project.events), len(s.history), band is True)
         st.plotly_chart(fig, key="learning_curve", config={"displayModeBar": False})
         if band is True:

@@ -3,6 +3,7 @@
 import json
 import re
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -299,6 +300,39 @@ def test_the_random_band_appears_once_computed_in_the_background(app, tmp_path):
     }
     assert "random (mean)" in names
     assert "Grey band" in texts(app)
+
+
+def test_the_presenter_view_waits_for_the_band_and_never_shows_a_negative_saving(
+    app, tmp_path, monkeypatch
+):
+    import al_ui.sidebar
+
+    release = threading.Event()
+    compute = al_ui.sidebar._compute_band
+
+    def held(project, job):
+        release.wait(60)
+        compute(project, job)
+
+    monkeypatch.setattr(al_ui.sidebar, "_compute_band", held)
+    start(app)
+    for _ in range(3):
+        press(app, "label", TRUTH[sample_id(app)])
+    app.switch_page("al_ui/pages/present.py").run()
+    assert not app.exception
+    shown = texts(app)
+    assert "Waiting for random sampling's band" in shown
+    assert "Needs data with known labels" not in shown and "Grey: random" not in shown
+    release.set()
+    project = Project.open("tutorial", folder=tmp_path)
+    deadline = time.time() + 60
+    while project.baseline(compute=False) is None and time.time() < deadline:
+        time.sleep(0.2)
+    app.run()
+    shown = texts(app)
+    assert "Grey: random sampling" in shown and "Waiting" not in shown
+    saved = next(m.value for m in app.metric if m.label == "Labels saved")
+    assert not saved.startswith("-"), saved
 
 
 def test_a_label_column_named_target_is_picked_and_never_a_feature(app):

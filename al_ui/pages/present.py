@@ -18,7 +18,7 @@ from al_core.projects.project import Project
 from al_core.simulation.compare import Curve, random_labels_to_reach
 from al_ui.charts import learning_curve_figure, pool_map_figure
 from al_ui.messages import md, measured_on
-from al_ui.sidebar import ADVICE_LOOK, sidebar_panel
+from al_ui.sidebar import ADVICE_LOOK, baseline_ready, sidebar_panel
 from al_ui.state import annotator, project_or_message
 
 
@@ -48,23 +48,45 @@ def _figures(project: Project, band: Curve | None) -> None:
                 "labels, on average over 10 runs from the same start."
             )
         else:
-            saved = needed - s.n_labeled
-            c2.metric("Labels saved", f"{saved}", help="against random sampling's mean")
-            c2.caption(
-                f"Random sampling needs {needed} labels on average to reach {acc:.3f}; "
-                f"this project has {s.n_labeled} ({saved / max(needed, 1):.0%} fewer)."
-                if saved > 0
-                else f"Random sampling reaches {acc:.3f} with {needed} labels: no saving yet."
-            )
+            value, caption = savings_text(needed, s.n_labeled, acc)
+            c2.metric("Labels saved", value, help="against random sampling's mean")
+            c2.caption(caption)
     else:
         c2.metric("Labels saved", "—")
-        c2.caption("Needs data with known labels (for the random band) and a model.")
+        c2.caption(_why_no_band(project, acc))
     advice = stopping_advice(s.history, s.n_evaluated)
     show, icon, title = ADVICE_LOOK[advice.state]
     with c3:
         show(f"**{title}.** {advice.reason}", icon=icon)
     if band is not None and acc is not None:
         _level_note(project, band, acc)
+
+
+def _why_no_band(project: Project, acc: float | None) -> str:
+    if acc is None:
+        return "Needs a model, after the test set is labeled."
+    if not project.dataset.fully_labeled:
+        return "Needs data with known labels: the band simulates labeling it at random."
+    state = baseline_ready(project)  # started in the background if it is not yet
+    if isinstance(state, str):
+        return f"No random-sampling band: {md(state)}"
+    return "Waiting for random sampling's band (10 simulated runs, computed in the background)."
+
+
+def savings_text(needed: int, n_labeled: int, acc: float) -> tuple[str, str]:
+    """The "Labels saved" figure and its caption, when random sampling needs ``needed``
+    labels on average to reach the accuracy ``acc`` this project has with ``n_labeled``.
+    No saving is said in words: a negative count ("-11") reads as a figure to present."""
+    saved = needed - n_labeled
+    if saved > 0:
+        return f"{saved}", (
+            f"Random sampling needs {needed} labels on average to reach {acc:.3f}; "
+            f"this project has {n_labeled} ({saved / max(needed, 1):.0%} fewer)."
+        )
+    return "none yet", (
+        f"Random sampling reaches {acc:.3f} with {needed} labels on average, this project "
+        f"with {n_labeled}: no saving yet."
+    )
 
 
 def _level_note(project: Project, band: Curve, acc: float) -> None:
@@ -128,8 +150,12 @@ def presenter_view() -> None:
         fig = learning_curve_figure(s.history, band, height=460, n_test=s.n_evaluated)
         st.plotly_chart(fig, key="present_curve", config={"displayModeBar": False})
         st.caption(
-            "Green: this project, with its 95 % interval. Grey: random sampling from the same "
-            "start, mean ± sd of 10 runs."
+            "Green: this project, with its 95 % interval. "
+            + (
+                "Grey: random sampling from the same start, mean ± sd of 10 runs."
+                if band is not None
+                else "Random sampling's band is drawn here once it is computed."
+            )
         )
     with right:
         _pool_map(project)

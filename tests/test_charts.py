@@ -1,0 +1,50 @@
+"""The figures and figures' words of the UI, as pure functions (no Streamlit run)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from al_ui.charts import class_colors, pool_map_figure
+from al_ui.pages.present import savings_text
+
+
+@pytest.mark.parametrize("n_classes", [2, 6, 7, 10, 23])
+def test_every_class_has_a_colour_of_its_own_on_the_map(n_classes):
+    rng = np.random.default_rng(n_classes)
+    m = 50 * n_classes
+    predicted = np.arange(m) % n_classes
+    fig = pool_map_figure(
+        rng.standard_normal((m, 2)),
+        predicted,
+        rng.uniform(0.3, 1.0, m),
+        [f"c{i}" for i in range(n_classes)],
+        labeled=rng.random(m) < 0.1,
+        queried_xy=rng.standard_normal((3, 2)),
+        current_xy=None,
+    )
+    colors = {t.name: t.marker.color for t in fig.data if t.name.startswith("predicted")}
+    assert len(colors) == n_classes
+    assert len(set(colors.values())) == n_classes, colors
+    ring = next(t for t in fig.data if t.name == "labeled").marker.line.color
+    assert ring not in colors.values()
+
+
+def test_class_colours_cycle_only_beyond_23_classes():
+    assert len(set(class_colors(23))) == 23
+    many = class_colors(30)
+    assert len(many) == 30 and many[23] == many[0]
+
+
+@pytest.mark.parametrize(
+    ("needed", "n_labeled", "value", "words"),
+    [
+        (150, 100, "50", "33% fewer"),
+        (100, 100, "none yet", "no saving yet"),
+        (161, 172, "none yet", "with 172"),
+    ],
+)
+def test_labels_saved_is_never_a_negative_count(needed, n_labeled, value, words):
+    shown, caption = savings_text(needed, n_labeled, 0.911)
+    assert shown == value and words in caption
+    assert "0.911" in caption
