@@ -224,6 +224,13 @@ def test_compare_page_shows_curves_and_a_summary(app):
     assert "98 % of the full-pool accuracy" in texts(app) or "No strategy" in texts(app)
 
 
+def test_compare_offers_the_open_projects_dataset_first(app):
+    start(app)  # the tutorial's project
+    app.switch_page("al_ui/pages/compare.py").run()
+    assert not app.exception
+    assert app.selectbox(key="cmp_dataset").value == "tutorial"
+
+
 def test_compare_merges_strategies_that_chose_the_same_rows_on_two_classes(app):
     app.switch_page("al_ui/pages/compare.py").run()
     app.selectbox(key="cmp_dataset").set_value("breast_cancer")
@@ -252,6 +259,9 @@ def test_data_page_lists_labels_and_the_skipped_row(app):
     assert not app.exception
     table = app.dataframe[0].value
     assert table.row_id.tolist() == [labeled] and table.annotator.tolist() == ["Ada"]
+    # To the second, in UTC, as the column's name says.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", table["labeled at (UTC)"][0])
+    assert table.decided_by.tolist() == [""]  # nobody decided: blank, not "None"
     app.button(key=f"revisit_{skipped}").click().run()
     assert "Nothing skipped." in [c.value for c in app.caption]
 

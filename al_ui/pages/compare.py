@@ -75,6 +75,11 @@ def _label(name: str) -> str:
 def page() -> None:
     if project := project_or_message():
         sidebar_panel(project)
+    names = [n for n in BUILTINS if not n.startswith("synthetic")]  # keep demos quick
+    # The open project's own data first, where it is one of them.
+    source = project.source if project else None
+    ours = source.name if source and source.kind == "builtin" else None
+    first = ours if ours in names else "breast_cancer"
     st.title("Does active learning beat random labeling?")
     st.write(
         "Each strategy labels the same datasets from the same starting sets as random "
@@ -82,10 +87,7 @@ def page() -> None:
     )
     with st.form("compare_form"):
         c1, c2 = st.columns(2)
-        names = [n for n in BUILTINS if not n.startswith("synthetic")]  # keep demos quick
-        dataset = c1.selectbox(
-            "Dataset", names, index=names.index("breast_cancer"), key="cmp_dataset"
-        )
+        dataset = c1.selectbox("Dataset", names, index=names.index(first), key="cmp_dataset")
         strategies = c2.multiselect(
             "Strategies",
             [s for s in STRATEGIES if s != "random"],

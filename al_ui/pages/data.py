@@ -126,6 +126,17 @@ def _predictions_and_model(project) -> None:
     )
 
 
+def _readable(labels: pd.DataFrame) -> pd.DataFrame:
+    """The labels as shown on the page: times to the second, in UTC (the download keeps
+    them whole), and blanks for missing text."""
+    shown = labels.copy()
+    when = pd.to_datetime(shown["labeled_at"], utc=True, errors="coerce", format="ISO8601")
+    shown["labeled_at"] = when.dt.strftime("%Y-%m-%d %H:%M:%S")
+    for column in shown.select_dtypes(include=["object", "string"]).columns:
+        shown[column] = shown[column].fillna("")  # nobody decided: blank, not "None"
+    return shown.rename(columns={"labeled_at": "labeled at (UTC)"})
+
+
 def page() -> None:
     project = project_or_message()
     if project is None:
@@ -155,9 +166,16 @@ def page() -> None:
             "listed under *other_labels*."
         )
     st.dataframe(
-        shown.style.apply(
+        _readable(shown)
+        .style.apply(
             lambda r: ["background-color: rgba(198, 40, 40, 0.12)" if r.conflict else ""] * len(r),
             axis=1,
+        )
+        # Values as the file would print them (a Styler's default is six decimals: a
+        # pixel of 3 read "3.000000").
+        .format(
+            {c: "{:.6g}" for c in shown.columns if pd.api.types.is_float_dtype(shown[c])},
+            na_rep="",
         ),
         hide_index=True,
         column_config={"conflict": st.column_config.CheckboxColumn("conflict")},
