@@ -48,3 +48,27 @@ def test_labels_saved_is_never_a_negative_count(needed, n_labeled, value, words)
     shown, caption = savings_text(needed, n_labeled, 0.911)
     assert shown == value and words in caption
     assert "0.911" in caption
+
+
+def _band(mean):
+    from al_core.simulation.compare import Curve
+
+    mean = np.asarray(mean, dtype=float)
+    return Curve("random", np.arange(90, 90 + mean.size), np.vstack([mean - 0.01, mean + 0.01]))
+
+
+@pytest.mark.parametrize(
+    ("acc", "n_test", "level"),
+    [
+        (0.900, 100, 0.876),  # 0.024 above, within the +-0.06 of 100 test rows
+        (0.870, 100, 0.876),  # below random
+        (0.900, 10_000, None),  # the same gap is clear on 10,000 test rows
+    ],
+)
+def test_a_saving_within_the_test_sets_noise_is_not_claimed(acc, n_test, level):
+    from al_ui.pages.present import random_level
+
+    band = _band([0.88] * 8 + [0.876] * 12)
+    got = random_level(band, 98, acc, n_test)
+    assert got is None if level is None else got == pytest.approx(level)
+    assert random_level(band, 80, acc, n_test) is None  # the band starts later

@@ -38,7 +38,17 @@ def _figures(project: Project, band: Curve | None) -> None:
         low, high = accuracy_interval(acc, s.n_evaluated)
         c1.metric("Test accuracy", f"{acc:.3f}", help=f"95 % interval on {measured_on(s)}")
         c1.caption(f"95 % interval {low:.3f}–{high:.3f} ({measured_on(s)})")
-    if band is not None and acc is not None:
+    level = (
+        None if band is None or acc is None else random_level(band, s.n_labeled, acc, s.n_evaluated)
+    )
+    if level is not None:
+        # A count from the point estimate would claim what the test set cannot tell.
+        c2.metric("Labels saved", "none shown", help="against random sampling's mean")
+        c2.caption(
+            f"Random sampling has {level:.3f} at {s.n_labeled} labels on average, this project "
+            f"{acc:.3f}: within the noise of {s.n_evaluated} test rows, so no saving is claimed."
+        )
+    elif band is not None and acc is not None:
         needed = random_labels_to_reach(band, acc)
         beyond = int(band.n_labeled[-1]) - s.n_labeled
         if needed is None:
@@ -58,8 +68,8 @@ def _figures(project: Project, band: Curve | None) -> None:
     show, icon, title = ADVICE_LOOK[advice.state]
     with c3:
         show(f"**{title}.** {advice.reason}", icon=icon)
-    if band is not None and acc is not None:
-        _level_note(project, band, acc)
+    if level is not None:
+        _level_note(band, acc, level, s.n_evaluated)
 
 
 def _why_no_band(project: Project, acc: float | None) -> str:
@@ -89,22 +99,29 @@ def savings_text(needed: int, n_labeled: int, acc: float) -> tuple[str, str]:
     )
 
 
-def _level_note(project: Project, band: Curve, acc: float) -> None:
-    s = project.session
-    at = np.flatnonzero(band.n_labeled <= s.n_labeled)
+def random_level(band: Curve, n_labeled: int, acc: float, n_test: int) -> float | None:
+    """Random sampling's mean accuracy at ``n_labeled`` labels where this project's
+    ``acc`` is not clearly above it (at or below it, or within the noise of ``n_test``
+    test rows); None where it is clearly above, or the band starts later."""
+    at = np.flatnonzero(band.n_labeled <= n_labeled)
     if at.size == 0:
-        return
+        return None
     random_now = float(band.mean[at[-1]])
-    if acc <= random_now or within_noise(random_now, acc, s.n_evaluated):
-        first = float(band.mean[0])
-        reach = random_labels_to_reach(band, float(band.mean.max()) - 0.01)
-        easy = "" if reach is None else f" {reach} random labels already reach the plateau."
-        st.info(
-            f"**Random sampling is level with this project here** ({random_now:.3f} against "
-            f"{acc:.3f}, within the noise of {s.n_evaluated} test rows). The data may be easy "
-            f"(random starts at {first:.3f}), or the start already on the plateau.{easy}",
-            icon=":material/balance:",
-        )
+    if acc <= random_now or within_noise(random_now, acc, n_test):
+        return random_now
+    return None
+
+
+def _level_note(band: Curve, acc: float, random_now: float, n_test: int) -> None:
+    first = float(band.mean[0])
+    reach = random_labels_to_reach(band, float(band.mean.max()) - 0.01)
+    easy = "" if reach is None else f" {reach} random labels already reach the plateau."
+    st.info(
+        f"**Random sampling is level with this project here** ({random_now:.3f} against "
+        f"{acc:.3f}, within the noise of {n_test} test rows). The data may be easy "
+        f"(random starts at {first:.3f}), or the start already on the plateau.{easy}",
+        icon=":material/balance:",
+    )
 
 
 def _pool_map(project: Project) -> None:
