@@ -178,7 +178,9 @@ def run_compare(args, out) -> None:
         f"full-pool accuracy {result.full_accuracy:.4f}, target (98%) {result.target:.4f}\n"
     )
     head = f"{'strategy':<18}" + "".join(f"{'acc@' + c:>18}" for c in cols)
-    out.write(head + f"{'AUC':>8}{'labels->98%':>13}{'saved':>7}{'stop at':>9}\n")
+    out.write(
+        head + f"{'AUC':>8}{'labels->98%':>13}{'saved':>7}{'95% interval':>16}{'stop at':>9}\n"
+    )
     for r in rows:
         cells = "".join(
             f"{r['accuracy_at'][c]['mean']:>10.4f} ± {r['accuracy_at'][c]['sd']:.3f}" for c in cols
@@ -186,11 +188,24 @@ def run_compare(args, out) -> None:
         reach = r["labels_to_target"]
         saved = r["labels_saved_vs_random"]
         stop = r["stop_advice"]["stop_at"]
+        interval = r.get("labels_saved_interval")
+        spread = (
+            "-" if interval is None else f"{_end(interval[0], '-')} to {_end(interval[1], '+')}"
+        )
         out.write(
             f"{r['strategy']:<18}{cells}{r['auc']:>8.4f}"
             f"{'never' if reach is None else reach:>13}{'-' if saved is None else saved:>7}"
-            f"{'never' if stop is None else format(stop, '.0f'):>9}\n"
+            f"{spread:>16}{'never' if stop is None else format(stop, '.0f'):>9}\n"
         )
+    out.write(
+        "95% interval: of the labels saved, over the seeds resampled 2,000 times "
+        "(inf: the target not reached within the budget in over 2.5% of them)\n"
+    )
+
+
+def _end(value: float | None, sign: str) -> str:
+    # None: the target not reached at that end (see Comparison.summary).
+    return f"{sign}inf" if value is None else f"{value:+.0f}"
 
 
 def run_suspects(args, out) -> None:

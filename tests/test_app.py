@@ -219,6 +219,9 @@ def test_compare_page_shows_curves_and_a_summary(app):
     table = app.dataframe[0].value
     assert list(table["strategy"]) == ["smallest margin", "random"]
     assert "stop advice at" in table.columns
+    # The saving carries its uncertainty: an interval over the seeds, random's own none.
+    assert re.fullmatch(r"(−∞|[+-]\d+) to (\+∞|[+-]\d+)", table["95 % interval"][0])
+    assert table["95 % interval"].isna()[1] or table["95 % interval"][1] in ("", None)
     # Every area to four decimals, trailing zeros kept, so the column reads as one scale.
     assert all(len(a.split(".")[1]) == 4 for a in table["area under curve"])
     assert "98 % of the full-pool accuracy" in texts(app) or "No strategy" in texts(app)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from al_ui.charts import class_colors, pool_map_figure
-from al_ui.pages.present import savings_text
+from al_ui.claims import savings_text
 
 
 @pytest.mark.parametrize("n_classes", [2, 6, 7, 10, 23])
@@ -66,9 +66,35 @@ def _band(mean):
     ],
 )
 def test_a_saving_within_the_test_sets_noise_is_not_claimed(acc, n_test, level):
-    from al_ui.pages.present import random_level
+    from al_ui.claims import random_level
 
     band = _band([0.88] * 8 + [0.876] * 12)
     got = random_level(band, 98, acc, n_test)
     assert got is None if level is None else got == pytest.approx(level)
     assert random_level(band, 80, acc, n_test) is None  # the band starts later
+
+
+@pytest.mark.parametrize(
+    ("runs", "words"),
+    [
+        ([[0.5, 0.8, 0.95, 0.96, 0.97, 0.97]] * 4, "interval over the 4 seeds +2 to +2)"),
+        (
+            [[0.5, 1.0, 1.0, 1.0, 1.0, 1.0]] + [[0.5, 0.6, 0.7, 0.86, 0.95, 0.95]] * 2,
+            "not clearly",
+        ),
+        ([[0.5, 0.8, 0.95, 0.96, 0.97, 0.97]], "run more seeds"),
+    ],
+)
+def test_the_compare_headline_says_how_sure_its_saving_is(runs, words):
+    from al_core.simulation.compare import Comparison, Curve
+    from al_ui.claims import headline
+
+    n = np.arange(10, 16)
+    random = [[0.5, 0.6, 0.7, 0.8, 0.92, 0.95]] * len(runs)
+    curves = {
+        "margin": Curve("margin", n, np.asarray(runs, dtype=float)),
+        "random": Curve("random", n, np.asarray(random, dtype=float)),
+    }
+    result = Comparison("d", list(range(len(runs))), 5, 2, curves, 1.0, 0.9)
+    text = headline(result)
+    assert "labels saved" in text and words in text, text

@@ -61,3 +61,62 @@ def test_the_random_band_is_the_same_on_several_processes(tutorial):
     assert np.array_equal(one.accuracy, two.accuracy) and np.array_equal(
         one.n_labeled, two.n_labeled
     )
+
+
+def _comparison(strategy_runs, random_runs, target=0.9):
+    from al_core.simulation.compare import Comparison
+
+    n = np.arange(10, 10 + np.shape(strategy_runs)[1])
+    curves = {
+        "margin": Curve("margin", n, np.asarray(strategy_runs, dtype=float)),
+        "random": Curve("random", n, np.asarray(random_runs, dtype=float)),
+    }
+    seeds = list(range(np.shape(strategy_runs)[0]))
+    return Comparison("d", seeds, n.size - 1, 2, curves, 1.0, target)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_each_resamples_reach_is_the_curves_own(seed):
+    from al_core.simulation.compare import _reach
+
+    rng = np.random.default_rng(seed)
+    runs = rng.uniform(0.7, 1.0, (5, 12))
+    runs[rng.random(runs.shape) < 0.05] = np.nan  # a cold start here and there
+    curve = Curve("x", np.arange(20, 32), runs)
+    picks = rng.integers(5, size=(50, 5))
+    got = _reach(curve, picks, 0.85)
+    for row, reach in zip(picks, got, strict=True):
+        own = Curve("x", curve.n_labeled, runs[row]).labels_to_reach(0.85)
+        assert reach == (np.inf if own is None else own)
+
+
+def test_identical_seeds_give_a_point_interval_at_the_saving():
+    strategy = [[0.5, 0.8, 0.95, 0.96, 0.97, 0.97]] * 4
+    random = [[0.5, 0.6, 0.7, 0.8, 0.92, 0.95]] * 4
+    result = _comparison(strategy, random)
+    assert result.labels_saved("margin") == 2
+    assert result.labels_saved_interval("margin") == (2.0, 2.0)
+    row = next(r for r in result.summary() if r["strategy"] == "margin")
+    assert row["labels_saved_interval"] == [2.0, 2.0]
+
+
+def test_a_saving_that_depends_on_one_lucky_seed_has_an_interval_reaching_below_zero():
+    # Three seeds: the strategy saves 3 labels on one of them and none on the others.
+    strategy = [
+        [0.5, 0.95, 0.95, 0.95, 0.95, 0.95],
+        [0.5, 0.6, 0.7, 0.8, 0.95, 0.95],
+        [0.5, 0.6, 0.7, 0.8, 0.95, 0.95],
+    ]
+    random = [[0.5, 0.6, 0.7, 0.8, 0.95, 0.95]] * 3
+    low, high = _comparison(strategy, random).labels_saved_interval("margin")
+    assert low <= 0 < high
+
+
+def test_an_unreached_target_makes_an_infinite_end_and_one_seed_no_interval():
+    strategy = [[0.5, 0.6, 0.7, 0.8, 0.85, 0.88]] * 3  # never reaches 0.9
+    random = [[0.5, 0.6, 0.7, 0.8, 0.92, 0.95]] * 3
+    result = _comparison(strategy, random)
+    assert result.labels_saved_interval("margin") == (-np.inf, -np.inf)
+    row = next(r for r in result.summary() if r["strategy"] == "margin")
+    assert row["labels_saved_interval"] == [None, None]  # JSON has no infinity
+    assert _comparison(strategy[:1], random[:1]).labels_saved_interval("margin") is None

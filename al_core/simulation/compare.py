@@ -8,6 +8,7 @@ labels each strategy needs to reach 98% of a model trained on the whole pool.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -108,6 +109,42 @@ class Comparison:
         b = self.curves[baseline].labels_to_reach(self.target) if baseline in self.curves else None
         return None if a is None or b is None else b - a
 
+    def labels_saved_interval(
+        self,
+        strategy: str,
+        baseline: str = "random",
+        level: float = 0.95,
+        n_resamples: int = 2000,
+        random_state: int = 0,
+    ) -> tuple[float, float] | None:
+        """A bootstrap interval over seeds for ``labels_saved``.
+
+        Seeds are resampled with replacement, the same for both curves (a seed's runs
+        share their start), and the labels saved read off the resampled mean curves as
+        ``labels_saved`` reads them. A resample where the strategy's mean curve does not
+        reach the target counts as ``-inf`` saved, one where the baseline's does not as
+        ``+inf``; so an infinite end says "not reached" in more than ``(1 - level) / 2``
+        of the resamples.
+
+        Returns
+        -------
+        (low, high) : tuple of float, or None
+            None with fewer than two seeds, without the baseline, or on curves of
+            different label counts.
+        """
+        a, b = self.curves[strategy], self.curves.get(baseline)
+        if b is None or len(self.seeds) < 2 or not np.array_equal(a.n_labeled, b.n_labeled):
+            return None
+        rng = np.random.default_rng(random_state)
+        picks = rng.integers(len(self.seeds), size=(n_resamples, len(self.seeds)))
+        with np.errstate(invalid="ignore"):  # inf - inf: NaN, set just below
+            saved = _reach(b, picks, self.target) - _reach(a, picks, self.target)
+        # Both unreached: no saving either way, not inf - inf.
+        saved[np.isnan(saved)] = 0.0
+        tail = (1.0 - level) / 2
+        low, high = np.quantile(saved, [tail, 1.0 - tail], method="inverted_cdf")
+        return float(low), float(high)
+
     def identical_groups(self) -> list[list[str]]:
         """Strategies whose curves are the same in every seed, grouped (in curve order).
 
@@ -147,10 +184,35 @@ class Comparison:
                     "auc": curve.auc,
                     "labels_to_target": curve.labels_to_reach(self.target),
                     "labels_saved_vs_random": self.labels_saved(name) if name != "random" else 0,
+                    "labels_saved_interval": (
+                        None if name == "random" else _json_ends(self.labels_saved_interval(name))
+                    ),
                     "stop_advice": curve.stop_summary(),
                 }
             )
         return rows
+
+
+def _json_ends(interval: tuple[float, float] | None) -> list[float | None] | None:
+    """An interval for JSON: an infinite end (the target not reached) as None."""
+    if interval is None:
+        return None
+    return [float(v) if np.isfinite(v) else None for v in interval]
+
+
+def _reach(curve: Curve, picks: np.ndarray, target: float) -> np.ndarray:
+    """``labels_to_reach`` of the mean curve of each row of seed indices ``picks``
+    (shape (n_resamples, n_seeds)); ``inf`` where it does not reach the target."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # cold-start points: NaN in every run
+        means = np.nanmean(curve.accuracy[picks], axis=1)
+    below = ~(means >= target)
+    # Index of the last point below the target, -1 where none is.
+    last = np.where(below.any(axis=1), below.shape[1] - 1 - np.argmax(below[:, ::-1], axis=1), -1)
+    reach = np.full(len(picks), np.inf)
+    ok = last < below.shape[1] - 1
+    reach[ok] = curve.n_labeled[last[ok] + 1]
+    return reach
 
 
 def full_pool_accuracy(dataset: Dataset, config: SessionConfig) -> float:

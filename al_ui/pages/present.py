@@ -11,12 +11,13 @@ import numpy as np
 import streamlit as st
 from sklearn.decomposition import PCA
 
-from al_core.learning.intervals import accuracy_interval, within_noise
+from al_core.learning.intervals import accuracy_interval
 from al_core.learning.poolmap import PoolMap, pool_map
 from al_core.learning.stopping import stopping_advice
 from al_core.projects.project import Project
 from al_core.simulation.compare import Curve, random_labels_to_reach
 from al_ui.charts import learning_curve_figure, pool_map_figure
+from al_ui.claims import random_level, savings_text
 from al_ui.messages import md, measured_on
 from al_ui.sidebar import ADVICE_LOOK, baseline_ready, sidebar_panel
 from al_ui.state import annotator, project_or_message
@@ -81,35 +82,6 @@ def _why_no_band(project: Project, acc: float | None) -> str:
     if isinstance(state, str):
         return f"No random-sampling band: {md(state)}"
     return "Waiting for random sampling's band (10 simulated runs, computed in the background)."
-
-
-def savings_text(needed: int, n_labeled: int, acc: float) -> tuple[str, str]:
-    """The "Labels saved" figure and its caption, when random sampling needs ``needed``
-    labels on average to reach the accuracy ``acc`` this project has with ``n_labeled``.
-    No saving is said in words: a negative count ("-11") reads as a figure to present."""
-    saved = needed - n_labeled
-    if saved > 0:
-        return f"{saved}", (
-            f"Random sampling needs {needed} labels on average to reach {acc:.3f}; "
-            f"this project has {n_labeled} ({saved / max(needed, 1):.0%} fewer)."
-        )
-    return "none yet", (
-        f"Random sampling reaches {acc:.3f} with {needed} labels on average, this project "
-        f"with {n_labeled}: no saving yet."
-    )
-
-
-def random_level(band: Curve, n_labeled: int, acc: float, n_test: int) -> float | None:
-    """Random sampling's mean accuracy at ``n_labeled`` labels where this project's
-    ``acc`` is not clearly above it (at or below it, or within the noise of ``n_test``
-    test rows); None where it is clearly above, or the band starts later."""
-    at = np.flatnonzero(band.n_labeled <= n_labeled)
-    if at.size == 0:
-        return None
-    random_now = float(band.mean[at[-1]])
-    if acc <= random_now or within_noise(random_now, acc, n_test):
-        return random_now
-    return None
 
 
 def _level_note(band: Curve, acc: float, random_now: float, n_test: int) -> None:
