@@ -77,9 +77,16 @@ def headline(result) -> str:
         )
     names = " = ".join(label(n) for n in best[0])
     if random_reach is None:
+        interval = result.labels_saved_interval(best[0][0])
+        spread = (
+            ""
+            if interval is None
+            else f" (95 % interval of the labels saved over the {len(result.seeds)} seeds "
+            f"{interval_text(interval)})"
+        )
         return (
             f"**{names}** reaches 98 % of the full-pool accuracy with {best[1]} labels; "
-            f"random sampling does not within {result.budget} queries."
+            f"random sampling's mean curve does not within {result.budget} queries{spread}."
         )
     saved = random_reach - best[1]
     if saved <= 0:
