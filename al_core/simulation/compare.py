@@ -8,7 +8,6 @@ labels each strategy needs to reach 98% of a model trained on the whole pool.
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -203,9 +202,12 @@ def _json_ends(interval: tuple[float, float] | None) -> list[float | None] | Non
 def _reach(curve: Curve, picks: np.ndarray, target: float) -> np.ndarray:
     """``labels_to_reach`` of the mean curve of each row of seed indices ``picks``
     (shape (n_resamples, n_seeds)); ``inf`` where it does not reach the target."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # cold-start points: NaN in every run
-        means = np.nanmean(curve.accuracy[picks], axis=1)
+    runs = curve.accuracy[picks]
+    known = ~np.isnan(runs)
+    # nanmean's own steps, without its warning for a point NaN in every run (a cold
+    # start), which warnings.catch_warnings would silence for every thread at once.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(known, runs, 0.0).sum(axis=1) / known.sum(axis=1)
     below = ~(means >= target)
     # Index of the last point below the target, -1 where none is.
     last = np.where(below.any(axis=1), below.shape[1] - 1 - np.argmax(below[:, ::-1], axis=1), -1)
