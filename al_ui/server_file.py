@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from al_core import ALError
-from al_core.data.tabular import file_columns
+from al_core.data.reading import file_columns
 from al_core.projects.sources import DataSource
 from al_ui.messages import md, show_error
 from al_ui.project_form import NO_LABEL, create_project, settings_form

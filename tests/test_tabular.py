@@ -57,6 +57,40 @@ def test_delimiters_are_detected(sep):
     assert data.n_features == 4
 
 
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_decimal_commas_load_as_the_same_numbers_as_decimal_points(sep):
+    # As a spreadsheet saves CSV in many locales: semicolons, 1,5 and 1.234,5.
+    frame = mixed_frame()
+    frame["big"] = np.random.default_rng(2).uniform(-5000, 5000, len(frame)).round(2)
+    frame.loc[0, "big"] = 4321.5
+    points = load_table(csv_bytes(frame), label_column="label")
+    text = frame.to_csv(index=False, sep=sep, decimal=",")
+    # Points between thousands where a spreadsheet would put them (1.234,5).
+    assert "4321,5" in text
+    text = text.replace("4321,5", "4.321,5")
+    commas = load_table(text.encode(), label_column="label")
+    assert commas.feature_names == points.feature_names
+    np.testing.assert_allclose(commas.X, points.X)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=12, max_size=40))
+def test_any_decimal_comma_numbers_read_back_as_written(values):
+    from al_core.data.decimals import decimal_comma_numbers
+
+    cells = [f"{v:.6f}".replace(".", ",") for v in values]
+    frame = decimal_comma_numbers(pd.DataFrame({"x": cells, "w": ["a"] * len(cells)}))
+    np.testing.assert_allclose(frame["x"].to_numpy(float), [float(f"{v:.6f}") for v in values])
+    assert frame["w"].tolist() == ["a"] * len(cells)  # words stay words
+
+
+def test_a_comma_separated_file_keeps_quoted_commas_as_text():
+    # "1,500" in a comma-separated file may mean fifteen hundred: it is not guessed.
+    rows = "".join(f'"{i},500",{i % 7},{"ab"[i % 2]}\n' for i in range(30))
+    data = load_table(f"x,n,label\n{rows}".encode(), label_column="label")
+    assert data.feature_names == ("n",)
+
+
 def test_non_utf8_text_is_decoded():
     frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "label": ["café", "naïve", "café", "naïve"]})
     data = load_table(frame.to_csv(index=False).encode("cp1252"), label_column="label")
@@ -180,3 +214,14 @@ def test_a_very_long_file_loads():
     )
     data = load_table(csv_bytes(frame), label_column="kind", dtype=np.float32)
     assert data.X.shape == (n, 2) and data.X.dtype == np.float32 and data.fully_labeled
+
+
+def test_a_project_saved_before_decimal_commas_keeps_reading_its_file_as_it_did():
+    from al_core.projects.sources import DataSource
+
+    old = DataSource.from_dict({"kind": "file", "name": "x.csv", "label_column": "label"})
+    assert old.decimal_comma is False
+    assert DataSource("file", "x.csv").decimal_comma is True
+    text = "a;b;label\n" + "".join(f"{i},5;{i % 3};{'xy'[i % 2]}\n" for i in range(40))
+    assert old.load(text.encode()).feature_names == ("b",)  # "a" unusable, as it was
+    assert DataSource("file", "x.csv", label_column="label").load(text.encode()).n_features == 2

@@ -18,7 +18,7 @@ from sklearn.pipeline import Pipeline
 from al_core.data.datasets import MISSING_LABEL
 from al_core.data.encoding import features_of_new_rows
 from al_core.data.matrix import Matrix, row_slice
-from al_core.data.tabular import read_frame
+from al_core.data.reading import read_frame
 from al_core.data.textfile import read_source
 from al_core.errors import NotEnoughLabelsError
 from al_core.learning.models import full_proba
@@ -72,7 +72,7 @@ def predictions_frame(project: Project, data: str | Path | bytes | None = None) 
             who = _labelers(project, labels)
         else:
             content, name = read_source(data, None, None)
-            raw = read_frame(content, name)
+            raw = read_frame(content, name, project.source.decimal_comma)
             X, labels, who = features_of_new_rows(dataset, raw, name), None, None
         proba = _predict(model, X, dataset.n_classes)
     frame = pd.DataFrame({"row_id": np.arange(X.shape[0])})

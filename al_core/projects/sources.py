@@ -43,6 +43,9 @@ class DataSource:
         float64 below (a project saved before this choice existed says False).
     label_column, feature_columns, class_names, allow_many_classes, text_columns
         The loader's options for a file (see ``al_core.data.tabular.load_table``).
+    decimal_comma : bool
+        Read ``1,5`` in a file not separated by commas as a number; a project saved
+        before this reading existed says False, so its data hashes as it did.
     """
 
     kind: str
@@ -54,6 +57,7 @@ class DataSource:
     class_names: tuple[str, ...] | None = None
     allow_many_classes: bool = False
     text_columns: tuple[str, ...] | None = None
+    decimal_comma: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in ("builtin", "file", "server"):
@@ -95,6 +99,7 @@ class DataSource:
             allow_many_classes=self.allow_many_classes,
             dtype=dtype,
             text_columns=list(self.text_columns) if self.text_columns else None,
+            decimal_comma=self.decimal_comma,
         )
 
     def to_dict(self) -> dict:
@@ -103,6 +108,7 @@ class DataSource:
     @classmethod
     def from_dict(cls, d: dict) -> DataSource:
         d = dict(d)
+        d.setdefault("decimal_comma", False)  # saved before 1,5 was read as a number
         for key in ("feature_columns", "class_names", "text_columns"):
             if d.get(key) is not None:
                 d[key] = tuple(d[key])

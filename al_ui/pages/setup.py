@@ -8,7 +8,8 @@ import streamlit as st
 from al_core import BUILTINS, ALError, load_builtin
 from al_core.data.columns import guess_label_column
 from al_core.data.datasets import Dataset
-from al_core.data.tabular import frame_to_dataset, read_frame, usable_as_feature
+from al_core.data.reading import read_frame
+from al_core.data.tabular import frame_to_dataset, usable_as_feature
 from al_core.data.text import looks_like_text
 from al_core.data.textfile import read_source
 from al_core.errors import TooManyClassesError
