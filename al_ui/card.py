@@ -115,7 +115,9 @@ def context_table(project: Project, row: int) -> None:
     if not columns or data.raw is None:
         return
     values = data.raw.iloc[row][list(columns)]
-    frame = pd.DataFrame({"column": list(columns), "value": [str(v) for v in values]})
+    # An empty cell is blank, as in the file (str() of it read "nan" or "None").
+    shown = ["" if pd.api.types.is_scalar(v) and pd.isna(v) else str(v) for v in values]
+    frame = pd.DataFrame({"column": list(columns), "value": shown})
     st.markdown("**Context** (in the file, not used by the model)")
     st.dataframe(frame, hide_index=True, height=min(38 + 35 * len(frame), 250))
 

@@ -148,7 +148,7 @@ def _upload_section() -> None:
         show_error(exc)
         return
     st.caption(f"{md(upload.name)}: {len(frame):,} rows, {frame.shape[1]} columns.")
-    st.dataframe(frame.head(5), hide_index=True)
+    st.dataframe(frame.head(5), hide_index=True, placeholder="")  # empty cells blank
     columns = list(frame.columns)
     guess = guess_label_column(frame)
     label = st.selectbox(
