@@ -189,9 +189,7 @@ def run_compare(args, out) -> None:
         saved = r["labels_saved_vs_random"]
         stop = r["stop_advice"]["stop_at"]
         interval = r.get("labels_saved_interval")
-        spread = (
-            "-" if interval is None else f"{_end(interval[0], '-')} to {_end(interval[1], '+')}"
-        )
+        spread = "-" if interval is None else f"{_end(interval[0])} to {_end(interval[1])}"
         out.write(
             f"{r['strategy']:<18}{cells}{r['auc']:>8.4f}"
             f"{'never' if reach is None else reach:>13}{'-' if saved is None else saved:>7}"
@@ -203,9 +201,9 @@ def run_compare(args, out) -> None:
     )
 
 
-def _end(value: float | None, sign: str) -> str:
-    # None: the target not reached at that end (see Comparison.summary).
-    return f"{sign}inf" if value is None else f"{value:+.0f}"
+def _end(value: float | str) -> str:
+    # A string: "+inf" or "-inf", the target not reached at that end (Comparison.summary).
+    return value if isinstance(value, str) else f"{value:+.0f}"
 
 
 def run_suspects(args, out) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from al_core.learning.intervals import within_noise
-from al_core.simulation.compare import Curve
+from al_core.simulation.compare import Comparison, Curve
 from al_ui.messages import STRATEGY_LABELS
 
 
@@ -48,20 +48,17 @@ def random_level(band: Curve, n_labeled: int, acc: float, n_test: int) -> float 
     return None
 
 
-def interval_text(interval) -> str:
-    """A bootstrap interval of labels saved as the table shows it: "—" for none, an
-    unreached end (infinite, or None as ``summary`` gives it) as ∞."""
+def interval_text(interval: tuple[float, float] | None) -> str:
+    """A bootstrap interval of labels saved (``Comparison.labels_saved_interval``) as
+    the pages write it: "—" for none, an unreached end (infinite) as ∞."""
     if interval is None:
         return "—"
-    low, high = (-np.inf if interval[0] is None else interval[0]), interval[1]
-    high = np.inf if high is None else high
-    ends = [("+∞" if v > 0 else "−∞") if np.isinf(v) else f"{v:+.0f}" for v in (low, high)]
+    ends = [("+∞" if v > 0 else "−∞") if np.isinf(v) else f"{v:+.0f}" for v in interval]
     return f"{ends[0]} to {ends[1]}"
 
 
-def headline(result) -> str:
-    """One sentence on what the run shows, the labels saved included."""
-    label = strategy_label
+def headline(result: Comparison) -> str:
+    """One sentence on what the run shows, the labels saved included, with how sure."""
     random_reach = result.curves["random"].labels_to_reach(result.target)
     best = None
     for group in result.identical_groups():
@@ -75,7 +72,7 @@ def headline(result) -> str:
             "No strategy's mean curve stays at 98 % of the full-pool accuracy within the "
             "budget: raise the budget to see where they get."
         )
-    names = " = ".join(label(n) for n in best[0])
+    names = " = ".join(strategy_label(n) for n in best[0])
     if random_reach is None:
         interval = result.labels_saved_interval(best[0][0])
         spread = (

@@ -118,5 +118,5 @@ def test_an_unreached_target_makes_an_infinite_end_and_one_seed_no_interval():
     result = _comparison(strategy, random)
     assert result.labels_saved_interval("margin") == (-np.inf, -np.inf)
     row = next(r for r in result.summary() if r["strategy"] == "margin")
-    assert row["labels_saved_interval"] == [None, None]  # JSON has no infinity
+    assert row["labels_saved_interval"] == ["-inf", "-inf"]  # JSON has no infinity
     assert _comparison(strategy[:1], random[:1]).labels_saved_interval("margin") is None

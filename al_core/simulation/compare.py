@@ -192,11 +192,12 @@ class Comparison:
         return rows
 
 
-def _json_ends(interval: tuple[float, float] | None) -> list[float | None] | None:
-    """An interval for JSON: an infinite end (the target not reached) as None."""
+def _json_ends(interval: tuple[float, float] | None) -> list[float | str] | None:
+    """An interval for JSON, which has no infinity: an infinite end (the target not
+    reached) as the string "+inf" or "-inf"."""
     if interval is None:
         return None
-    return [float(v) if np.isfinite(v) else None for v in interval]
+    return [float(v) if np.isfinite(v) else ("+inf" if v > 0 else "-inf") for v in interval]
 
 
 def _reach(curve: Curve, picks: np.ndarray, target: float) -> np.ndarray:

@@ -27,7 +27,7 @@ def _summary_table(result) -> pd.DataFrame:
         saved = r["labels_saved_vs_random"]
         row["labels saved vs random"] = "—" if saved is None else f"{saved:+d}"
         if r["strategy"] != "random":
-            row["95 % interval"] = interval_text(r["labels_saved_interval"])
+            row["95 % interval"] = interval_text(result.labels_saved_interval(r["strategy"]))
         stop = r["stop_advice"]
         row["stop advice at"] = (
             "never" if stop["stop_at"] is None else f"{stop['stop_at']:.0f} labels"
