@@ -18,16 +18,20 @@ RESULT = "compare_result"
 def _summary_table(result) -> pd.DataFrame:
     rows = []
     for r in result.summary():
+        # The labels first, with how sure they are: the table is wider than the page.
         row = {"strategy": strategy_label(r["strategy"])}
-        for n, v in r["accuracy_at"].items():
-            row[f"accuracy @ {n} labels"] = f"{v['mean']:.3f} ± {v['sd']:.3f}"
-        row["area under curve"] = f"{r['auc']:.4f}"  # as text: a float column drops zeros
         reach = r["labels_to_target"]
         row["labels to reach 98%"] = "not reached" if reach is None else str(reach)
         saved = r["labels_saved_vs_random"]
         row["labels saved vs random"] = "—" if saved is None else f"{saved:+d}"
-        if r["strategy"] != "random":
-            row["95 % interval"] = interval_text(result.labels_saved_interval(r["strategy"]))
+        row["95 % interval"] = (
+            ""
+            if r["strategy"] == "random"
+            else interval_text(result.labels_saved_interval(r["strategy"]))
+        )
+        for n, v in r["accuracy_at"].items():
+            row[f"accuracy @ {n} labels"] = f"{v['mean']:.3f} ± {v['sd']:.3f}"
+        row["area under curve"] = f"{r['auc']:.4f}"  # as text: a float column drops zeros
         stop = r["stop_advice"]
         row["stop advice at"] = (
             "never" if stop["stop_at"] is None else f"{stop['stop_at']:.0f} labels"
