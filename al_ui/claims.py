@@ -7,6 +7,8 @@ comes with what it rests on.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from al_core.learning.intervals import within_noise
@@ -48,12 +50,14 @@ def random_level(band: Curve, n_labeled: int, acc: float, n_test: int) -> float 
     return None
 
 
-def interval_text(interval: tuple[float, float] | None) -> str:
-    """A bootstrap interval of labels saved (``Comparison.labels_saved_interval``) as
-    the pages write it: "—" for none, an unreached end (infinite) as ∞."""
+def interval_text(interval: Sequence[float | str] | None) -> str:
+    """A bootstrap interval of labels saved as the pages write it: "—" for none, an
+    unreached end as ∞. ``interval`` as ``Comparison.labels_saved_interval`` gives it,
+    or as its ``summary`` rows do ("+inf" / "-inf" for an unreached end)."""
     if interval is None:
         return "—"
-    ends = [("+∞" if v > 0 else "−∞") if np.isinf(v) else f"{v:+.0f}" for v in interval]
+    values = [float(v) for v in interval]
+    ends = [("+∞" if v > 0 else "−∞") if np.isinf(v) else f"{v:+.0f}" for v in values]
     return f"{ends[0]} to {ends[1]}"
 
 

@@ -102,3 +102,19 @@ def test_the_compare_headline_says_how_sure_its_saving_is(runs, words, random_en
         words = "does not within 5 queries" if len(runs) == 1 else "to +∞)"
     assert "labels saved" in text or "does not within" in text
     assert words in text, text
+
+
+@pytest.mark.parametrize(
+    ("interval", "text"),
+    [
+        ((2.0, 2.0), "+2 to +2"),
+        ((-np.inf, 3.0), "−∞ to +3"),
+        (["-inf", 3.0], "−∞ to +3"),  # as Comparison.summary writes it for JSON
+        ([27.0, "+inf"], "+27 to +∞"),
+        (None, "—"),
+    ],
+)
+def test_an_interval_reads_the_same_from_the_comparison_or_its_summary(interval, text):
+    from al_ui.claims import interval_text
+
+    assert interval_text(interval) == text

@@ -82,12 +82,8 @@ class Curve:
         "Stays" keeps one lucky point of a noisy curve from counting; None if the curve
         is below the target at the end of the budget.
         """
-        below = np.flatnonzero(~(self.mean >= target))
-        if below.size == 0:
-            return int(self.n_labeled[0])
-        if below[-1] == self.mean.size - 1:
-            return None
-        return int(self.n_labeled[below[-1] + 1])
+        reach = _stays_from(self.mean[np.newaxis], self.n_labeled, target)[0]
+        return None if np.isinf(reach) else int(reach)
 
 
 @dataclass(frozen=True)
@@ -209,12 +205,19 @@ def _reach(curve: Curve, picks: np.ndarray, target: float) -> np.ndarray:
     # start), which warnings.catch_warnings would silence for every thread at once.
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(known, runs, 0.0).sum(axis=1) / known.sum(axis=1)
+    return _stays_from(means, curve.n_labeled, target)
+
+
+def _stays_from(means: np.ndarray, n_labeled: np.ndarray, target: float) -> np.ndarray:
+    """For each mean curve (a row of ``means``, shape (k, n_points)), the fewest labels
+    from which on it stays at or above ``target`` (a NaN point counts as below);
+    ``inf`` where it ends below. ``Curve.labels_to_reach`` of each."""
     below = ~(means >= target)
     # Index of the last point below the target, -1 where none is.
     last = np.where(below.any(axis=1), below.shape[1] - 1 - np.argmax(below[:, ::-1], axis=1), -1)
-    reach = np.full(len(picks), np.inf)
+    reach = np.full(len(means), np.inf)
     ok = last < below.shape[1] - 1
-    reach[ok] = curve.n_labeled[last[ok] + 1]
+    reach[ok] = n_labeled[last[ok] + 1]
     return reach
 
 

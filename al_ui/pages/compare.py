@@ -27,7 +27,7 @@ def _summary_table(result) -> pd.DataFrame:
         row["95 % interval"] = (
             ""
             if r["strategy"] == "random"
-            else interval_text(result.labels_saved_interval(r["strategy"]))
+            else interval_text(r["labels_saved_interval"])  # computed once, in summary()
         )
         for n, v in r["accuracy_at"].items():
             row[f"accuracy @ {n} labels"] = f"{v['mean']:.3f} ± {v['sd']:.3f}"
