@@ -232,7 +232,10 @@ def test_a_session_queries_labels_and_scores_as_without_the_screen(
         for s in (screened, plain):
             s.label(row, int(y[row]))
     # A query that reaches below the cut has the pool scored exactly, then chooses alike.
-    big_plain, big_screened = plain.query(300), screened.query(300)
+    k = 300
+    if _screened(strategy, dtype):  # past the rows keyed exactly
+        k = int(np.count_nonzero(screened._rank >= screened._rank_cut)) + 5
+    big_plain, big_screened = plain.query(k), screened.query(k)
     assert np.array_equal(big_plain.ids, big_screened.ids)
     assert np.array_equal(big_plain.scores, big_screened.scores)
     assert screened._rank_cut == -np.inf
@@ -325,3 +328,56 @@ def test_a_loose_bound_turns_the_screen_off(small_screen, strategy):
     assert screening.row_bounds(model, X, strategy) is None
     keys, cut = rank_pool(model, X, strategy, (), 1_024, np.random.default_rng(0), screen=True)
     assert cut == -np.inf
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_blocked_rows_do_not_count_toward_the_cut(small_screen, strategy, dtype):
+    X, _, model = _pool(5, dtype=dtype)
+    if not _screened(strategy, dtype):
+        return
+    exact, _ = rank_pool(model, X, strategy, (), 1_024, np.random.default_rng(0))
+    best = np.argsort(-exact, kind="stable")[:300]  # the most uncertain rows, labeled
+    keys, cut = rank_pool(
+        model, X, strategy, (best,), 1_024, np.random.default_rng(0), screen=True, screen_top=25
+    )
+    assert np.all(keys[best] == -np.inf)
+    free_sure = np.count_nonzero(keys >= cut)
+    assert free_sure >= 25  # though the 300 best-ranked rows all lie above any free row
+    above = keys >= cut
+    exact[best] = -np.inf
+    assert np.array_equal(keys[above], exact[above]) and np.array_equal(above, exact >= cut)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_batches_and_skipped_rows_need_no_exact_rescoring(small_screen, monkeypatch, strategy):
+    """The most uncertain rows labeled by the hundred, or skipped, used to crowd the
+    screen's sure rows until every batch query scored the pool exactly again."""
+    from al_core.learning import modelstate
+
+    X, y, _ = _pool(7, n=3_000, n_classes=5)
+    config = SessionConfig(
+        strategy=strategy, budget=None, n_test_to_label=60, seed=3, batch_size=15
+    )
+    s = LabelingSession(_dataset(X, y, 5), config)
+    start = np.setdiff1d(np.arange(1_000, 1_100), s.test_ids_pending)
+    pending = s.test_ids_pending
+    s.label_many(pending, y[pending])
+    s.label_many(start, y[start])
+    exact_passes = []
+    real = modelstate.ModelState.rescore
+
+    def rescore(self, screen=True):
+        exact_passes.append(not screen)
+        return real(self, screen)
+
+    monkeypatch.setattr(modelstate.ModelState, "rescore", rescore)
+    for step in range(20):
+        q = s.query()
+        if step % 4 == 3:
+            for row in q.ids:
+                s.skip(int(row))
+        else:
+            s.label_many(q.ids, y[q.ids])
+    assert s.n_labeled > 300 and len(s.skipped) == 75
+    assert exact_passes and not any(exact_passes)

@@ -109,10 +109,11 @@ def bit_scores_block(
     hi: np.ndarray,
     k: int,
     lo: np.ndarray | None = None,
+    skip: np.ndarray | None = None,
 ) -> np.ndarray:
     """Write upper bounds on the exact scores of a block of rows into ``hi`` (and lower
     bounds into ``lo``, if given); return the ``k`` largest lower bounds (all of them
-    in a smaller block).
+    in a smaller block), those of ``skip`` rows counted as ``-inf``.
 
     Parameters
     ----------
@@ -125,6 +126,8 @@ def bit_scores_block(
     hi : ndarray of shape (m,), float64
     k : int
     lo : ndarray of shape (m,), float64, optional
+    skip : ndarray of shape (m,), bool, optional
+        Rows that may not be queried (labeled, test set).
     """
     bits, zeros = work
     top = d.max(axis=0)
@@ -144,7 +147,11 @@ def bit_scores_block(
         if lo is not None:
             np.divide(-bounds.upper_sum, sums, out=lo, dtype=np.float64)
             lo += 1.0 - bounds.exact_error
-        return 1.0 - bounds.exact_error - bounds.upper_sum / largest(sums, k).astype(np.float64)
+        if skip is not None:
+            np.copyto(sums, 0.0, where=skip)  # a lower bound of -inf
+        with np.errstate(divide="ignore"):
+            best = bounds.upper_sum / largest(sums, k).astype(np.float64)
+        return 1.0 - bounds.exact_error - best
     inverse = np.divide(1.0, sums, dtype=np.float64)
     second = second_largest(terms).astype(np.float64)
     # lo = 1 - (1 - e2_low) / S_low, hi = 1 - (1 - e2_high) / S_high
@@ -159,6 +166,8 @@ def bit_scores_block(
     np.multiply(e2, inverse, out=hi)
     hi *= -bounds.lower_sum
     hi += 1.0 + bounds.exact_error
+    if skip is not None:
+        lo = np.where(skip, -np.inf, lo)  # not in place: ``lo`` may be the caller's
     return largest(lo, k)
 
 

@@ -78,6 +78,8 @@ class Lookahead:
         The test rows, ascending.
     seed : list of int
         The seed of the next query's random choices (``ModelState._step_seed``).
+    screen_top : int, optional
+        See ``scoring.rank_pool``.
     """
 
     def __init__(
@@ -93,10 +95,11 @@ class Lookahead:
         y_train: np.ndarray,
         test_rows: np.ndarray,
         seed: list[int],
+        screen_top: int | None = None,
     ) -> None:
         self.version, self.row, self.classes = version, int(row), list(classes)
         self._X, self._estimator, self._strategy = X, estimator, strategy
-        self._chunk_rows, self._seed = chunk_rows, seed
+        self._chunk_rows, self._seed, self._screen_top = chunk_rows, seed, screen_top
         at = int(np.searchsorted(train_ids, self.row))
         self._train = np.insert(train_ids, at, self.row)
         self._y_train, self._at = y_train, at
@@ -141,6 +144,7 @@ class Lookahead:
             self._chunk_rows,
             np.random.default_rng(self._seed),
             screen=True,
+            screen_top=self._screen_top,
         )
         t2 = time.perf_counter()
         return Step(

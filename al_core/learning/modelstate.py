@@ -27,6 +27,7 @@ from al_core.learning.lookahead import Lookahead, Lookaheads, Step
 from al_core.learning.models import fit_labeled, full_proba, predict_fast
 from al_core.learning.query import LEARN, TEST, HistoryKind
 from al_core.learning.scoring import rank_pool, scores_of
+from al_core.learning.screening import screen_top
 from al_core.learning.stopping import LAG, agreement
 
 SAMPLE_TEST_ABOVE = 20_000
@@ -168,6 +169,7 @@ class ModelState(LabelState):
             self.labels[train].astype(np.int64),
             self.test_rows_sorted,
             self._step_seed(self.n_labeled + 1),
+            self._screen_top(),
         )
         self._lookaheads.add(job, job_bytes)
         return job
@@ -220,6 +222,7 @@ class ModelState(LabelState):
                 self._step_rng(),
                 out=self._rank,
                 screen=screen,
+                screen_top=self._screen_top(),
             )
         self._last_query_ms = (time.perf_counter() - t0) * 1e3
 
@@ -318,6 +321,10 @@ class ModelState(LabelState):
 
     def _scores_of(self, ids) -> np.ndarray:
         return scores_of(self.model, self.dataset.X, ids, self.config.strategy)
+
+    def _screen_top(self) -> int:
+        # The skipped rows are held out of every query, so the screen keys more rows.
+        return screen_top(self.config.batch_size, len(self.skipped))
 
     def _step_rng(self) -> np.random.Generator:
         return np.random.default_rng(self._step_seed(self.n_labeled))

@@ -43,6 +43,7 @@ def rank_pool(
     rng: np.random.Generator,
     out: np.ndarray | None = None,
     screen: bool = False,
+    screen_top: int | None = None,
 ) -> tuple[np.ndarray, float]:
     """A ranking key for every row: higher means ask sooner.
 
@@ -65,6 +66,10 @@ def rank_pool(
     screen : bool
         Allow the screen of ``screening`` where it applies (a query that reaches below
         its cut must then score the pool again without it).
+    screen_top : int, optional
+        Rows not blocked that the screen keys with their exact scores (``screen_top``
+        of ``screening``: a query's rows and those it holds out, and some room);
+        default ``screening.SCREEN_TOP``.
 
     Returns
     -------
@@ -101,18 +106,20 @@ def rank_pool(
         cut = np.inf
     elif is_plain_logistic(model) and can_score(model, X.dtype, strategy):
         pool = screen_pool(X) if screen else None
-        screened = None
         if pool is not None:
-            screened = screened_rank(model, X, pool, strategy, chunk_rows, rank)
-        if screened is None:
-            for start in range(0, n, chunk_rows):
-                score_block(
-                    model,
-                    row_slice(X, start, start + chunk_rows),
-                    strategy,
-                    rank[start : start + chunk_rows],
-                )
-        cut = -np.inf if screened is None else screened
+            screened = screened_rank(
+                model, X, pool, strategy, chunk_rows, rank, blocked, screen_top
+            )
+            if screened is not None:
+                return rank, screened  # blocked rows keyed -inf already
+        for start in range(0, n, chunk_rows):
+            score_block(
+                model,
+                row_slice(X, start, start + chunk_rows),
+                strategy,
+                rank[start : start + chunk_rows],
+            )
+        cut = -np.inf
     else:
         for start in range(0, n, chunk_rows):
             rank[start : start + chunk_rows] = scorer(
