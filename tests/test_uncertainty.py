@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from al_core import SessionConfig, load_builtin, simulate
@@ -99,9 +100,18 @@ def test_labels_saved_are_read_from_the_random_bands_mean():
     assert random_labels_to_reach(band, 0.95) is None  # "more than ..." on the page
 
 
+@pytest.mark.parametrize(
+    "labels",
+    [
+        lambda c: c,  # class indices (the session's): counted directly
+        lambda c: c * 97 + 3,  # indices with gaps, some unpredicted
+        lambda c: c - 2,  # negative
+        lambda c: c + 5_000,  # large
+        lambda c: np.array([f"class {v}" for v in c]),  # not numbers
+    ],
+)
 @pytest.mark.parametrize("seed", range(6))
-def test_agreement_is_cohens_kappa(seed):
-    import numpy as np
+def test_agreement_is_cohens_kappa(seed, labels):
     from sklearn.metrics import cohen_kappa_score
 
     from al_core.learning.stopping import agreement
@@ -109,5 +119,6 @@ def test_agreement_is_cohens_kappa(seed):
     rng = np.random.default_rng(seed)
     a = rng.integers(0, 2 + seed, 500)
     b = np.where(rng.random(500) < 0.8, a, rng.integers(0, 2 + seed, 500))
+    a, b = labels(a), labels(b)
     assert agreement(a, b) == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
     assert agreement(a, a) == 1.0

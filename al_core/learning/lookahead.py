@@ -142,7 +142,7 @@ class Lookahead:
             self._strategy,
             (self._train, self._test_rows),
             self._chunk_rows,
-            np.random.default_rng(self._seed),
+            self._seed,
             screen=True,
             screen_top=self._screen_top,
         )

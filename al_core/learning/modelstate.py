@@ -219,7 +219,7 @@ class ModelState(LabelState):
                 self.config.strategy,
                 (self.train_ids, self.test_rows_sorted),
                 self.config.chunk_rows,
-                self._step_rng(),
+                self._step_seed(self.n_labeled),
                 out=self._rank,
                 screen=screen,
                 screen_top=self._screen_top(),
@@ -325,9 +325,6 @@ class ModelState(LabelState):
     def _screen_top(self) -> int:
         # The skipped rows are held out of every query, so the screen keys more rows.
         return screen_top(self.config.batch_size, len(self.skipped))
-
-    def _step_rng(self) -> np.random.Generator:
-        return np.random.default_rng(self._step_seed(self.n_labeled))
 
     def _step_seed(self, n_labeled: int) -> list[int]:
         # Seeded by the state, so a replayed session breaks ties the same way.

@@ -27,7 +27,7 @@ from al_core.data.matrix import row_slice
 from al_core.learning.classmajor import can_score, score_block
 from al_core.learning.models import is_plain_logistic, predict_proba_fast
 from al_core.learning.screening import screen_pool, screened_rank
-from al_core.learning.strategies import SCORERS
+from al_core.learning.strategies import SCORERS, RandomState, as_generator
 
 
 def _binary_linear(model: ClassifierMixin) -> bool:
@@ -40,7 +40,7 @@ def rank_pool(
     strategy: str,
     blocked: Sequence[np.ndarray],
     chunk_rows: int,
-    rng: np.random.Generator,
+    random_state: RandomState,
     out: np.ndarray | None = None,
     screen: bool = False,
     screen_top: int | None = None,
@@ -57,8 +57,8 @@ def rank_pool(
         Rows that may never be queried (labeled, test set), part by part; their key is
         ``-inf``.
     chunk_rows : int
-    rng : Generator
-        Draws the keys of the ``random`` strategy.
+    random_state : int, sequence of int or Generator
+        Draws the keys of the ``random`` strategy (a generator is made only for it).
     out : ndarray of shape (n_samples,), optional
         The previous ranking, written over and returned when its shape and dtype fit
         (on a pool of millions a fresh array each label costs a page fault per 4 KB,
@@ -93,7 +93,7 @@ def rank_pool(
     else:
         rank = np.empty(n, dtype=dtype)
     if scorer is None:
-        rng.random(out=rank)
+        as_generator(random_state).random(out=rank)
         cut = np.inf
     elif binary_linear:
         w = model.coef_[0].astype(X.dtype, copy=False)

@@ -33,7 +33,7 @@ from al_core.learning.models import check_model_for, make_model
 from al_core.learning.modelstate import ModelState, Queried
 from al_core.learning.query import TEST, HistoryKind, Query, QueryKind
 from al_core.learning.stopping import stop_set_rows
-from al_core.learning.strategies import select_top_k
+from al_core.learning.strategies import as_generator, select_top_k
 
 
 @dataclass
@@ -152,34 +152,34 @@ class LabelingSession(ModelState):
             raise PoolExhaustedError(
                 f"asked for {k} rows but {free} are free to query ({skipped} are skipped)"
             )
-        rng = self._step_rng()
+        seed = self._step_seed(self.n_labeled)  # a generator is made only where drawn from
         if self.model is None:
             candidates = np.setdiff1d(np.flatnonzero(self.unlabeled_mask), held)
             center, scale = self._standardization()
             ids, scores = diverse_rows(
-                self.dataset.X, candidates, self.train_ids, k, center, scale, rng
+                self.dataset.X, candidates, self.train_ids, k, center, scale, as_generator(seed)
             )
             self._cold_scores = dict(zip(ids.tolist(), scores.tolist(), strict=True))
             return Query(ids, scores, "cold_start", self.config.strategy, -1)
-        ids = self._select(k, held, rng)
+        ids = self._select(k, held, seed)
         assert self._rank is not None  # a model exists, so the pool was scored
         if self._rank[ids[-1]] < self._rank_cut < np.inf:
             # The choice reached below the screen's cut: score exactly and choose again,
             # with the same seed as if the pool had been scored so from the start.
             self.rescore(screen=False)
-            ids = self._select(k, held, self._step_rng())
+            ids = self._select(k, held, seed)
         rank = self._rank
         scores = rank[ids] if rank[ids[-1]] >= self._rank_cut else self._scores_of(ids)
         return Query(ids, scores, "strategy", self.config.strategy, self.model_version)
 
-    def _select(self, k: int, held: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def _select(self, k: int, held: np.ndarray, seed: list[int]) -> np.ndarray:
         """The k best-ranked rows, ``held`` rows left out."""
         rank = self._rank
         assert rank is not None  # a model exists, so the pool was scored
         saved = rank[held]
         rank[held] = -np.inf  # held rows out of this query only
         try:
-            return select_top_k(rank, k, rng)
+            return select_top_k(rank, k, seed)
         finally:
             rank[held] = saved
 

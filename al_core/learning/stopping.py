@@ -70,12 +70,28 @@ def agreement(earlier: np.ndarray, later: np.ndarray) -> float:
     if np.array_equal(earlier, later):
         return 1.0
     n = earlier.size
-    classes, codes = np.unique(np.concatenate([earlier, later]), return_inverse=True)
-    k = classes.size
-    table = np.bincount(codes[:n] * k + codes[n:], minlength=k * k).reshape(k, k)
+    if _small_codes(earlier) and _small_codes(later):
+        # Class indices are their own codes (no sort); classes neither model predicts
+        # add empty rows and columns, which change neither sum.
+        k = int(max(earlier.max(), later.max())) + 1
+        table = np.bincount(earlier * k + later, minlength=k * k).reshape(k, k)
+    else:
+        classes, codes = np.unique(np.concatenate([earlier, later]), return_inverse=True)
+        k = classes.size
+        table = np.bincount(codes[:n] * k + codes[n:], minlength=k * k).reshape(k, k)
     observed = np.trace(table) / n
     expected = float(table.sum(axis=1) @ table.sum(axis=0)) / (n * n)
     return 0.0 if expected == 1.0 else float((observed - expected) / (1.0 - expected))
+
+
+def _small_codes(values: np.ndarray) -> bool:
+    """Whether ``values`` are integers in [0, 1024): class indices, as the session's are."""
+    return (
+        values.dtype.kind in "iu"
+        and values.size > 0
+        and int(values.min()) >= 0
+        and int(values.max()) < 1024
+    )
 
 
 def _says_stop(history: list[HistoryPoint], i: int, n_test: int) -> bool:

@@ -14,18 +14,19 @@ rows the strategy function would select on the full probability matrix.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from al_core.errors import ConfigError, PoolExhaustedError
 from al_core.learning.blocks import flatnonzero_by_block
 
-RandomState = int | np.random.Generator | None
+RandomState = int | Sequence[int] | np.random.Generator | None
 
 
 def as_generator(random_state: RandomState) -> np.random.Generator:
-    """A ``numpy.random.Generator`` from a seed, a generator, or None (fresh entropy)."""
+    """A ``numpy.random.Generator`` from a seed (an int or a sequence of them), a
+    generator, or None (fresh entropy)."""
     if isinstance(random_state, np.random.Generator):
         return random_state
     return np.random.default_rng(random_state)
@@ -110,11 +111,13 @@ def select_top_k(scores: np.ndarray, k: int = 1, random_state: RandomState = Non
         raise ConfigError(f"k must be at least 1, got {k}")
     if k > n:
         raise PoolExhaustedError(f"asked for {k} rows but only {n} are left to query")
-    rng = as_generator(random_state)
     if k == 1 and not np.isnan(top := scores.max()):
         # The common case, in two passes instead of a partition of the whole pool.
         ties = flatnonzero_by_block(scores.size, lambda rows: scores[rows] == top)
-        return ties[[int(rng.integers(ties.size))]] if ties.size > 1 else ties
+        if ties.size == 1:
+            return ties  # no generator made: seeding one costs more than the passes
+        return ties[[int(as_generator(random_state).integers(ties.size))]]
+    rng = as_generator(random_state)
     if np.isnan(scores).any():
         scores = np.where(np.isnan(scores), -np.inf, scores)
     if k == n:
