@@ -120,3 +120,15 @@ def test_an_unreached_target_makes_an_infinite_end_and_one_seed_no_interval():
     row = next(r for r in result.summary() if r["strategy"] == "margin")
     assert row["labels_saved_interval"] == ["-inf", "-inf"]  # JSON has no infinity
     assert _comparison(strategy[:1], random[:1]).labels_saved_interval("margin") is None
+
+
+def test_curve_mean_and_sd_are_nanmean_and_nanstd_without_a_warning(recwarn):
+    runs = np.random.default_rng(3).uniform(0.5, 1.0, (6, 9))
+    runs[:, 0] = np.nan  # no model yet in any run
+    runs[2, 4] = np.nan
+    curve = Curve("x", np.arange(9), runs)
+    mean, sd = curve.mean, curve.sd
+    assert np.isnan(mean[0]) and np.isnan(sd[0])
+    np.testing.assert_allclose(mean[1:], np.nanmean(runs[:, 1:], axis=0), rtol=1e-15)
+    np.testing.assert_allclose(sd[1:], np.nanstd(runs[:, 1:], axis=0), rtol=1e-12)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -61,11 +61,17 @@ class Curve:
 
     @property
     def mean(self) -> np.ndarray:
-        return np.nanmean(self.accuracy, axis=0)
+        """Mean accuracy over the seeds at each point, shape (n_points,); NaN where no
+        seed had a model yet."""
+        return _seed_means(self.accuracy)
 
     @property
     def sd(self) -> np.ndarray:
-        return np.nanstd(self.accuracy, axis=0)
+        """Standard deviation over the seeds at each point (as ``np.nanstd``)."""
+        known = ~np.isnan(self.accuracy)
+        deviations = np.where(known, self.accuracy - self.mean, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.sqrt((deviations**2).sum(axis=0) / known.sum(axis=0))
 
     @property
     def auc(self) -> float:
@@ -199,13 +205,16 @@ def _json_ends(interval: tuple[float, float] | None) -> list[float | str] | None
 def _reach(curve: Curve, picks: np.ndarray, target: float) -> np.ndarray:
     """``labels_to_reach`` of the mean curve of each row of seed indices ``picks``
     (shape (n_resamples, n_seeds)); ``inf`` where it does not reach the target."""
-    runs = curve.accuracy[picks]
+    return _stays_from(_seed_means(curve.accuracy[picks], axis=1), curve.n_labeled, target)
+
+
+def _seed_means(runs: np.ndarray, axis: int = 0) -> np.ndarray:
+    """``np.nanmean`` over the seeds' axis, without its warning for a point NaN in
+    every run (a cold start), which warnings.catch_warnings would silence for every
+    thread at once."""
     known = ~np.isnan(runs)
-    # nanmean's own steps, without its warning for a point NaN in every run (a cold
-    # start), which warnings.catch_warnings would silence for every thread at once.
     with np.errstate(invalid="ignore", divide="ignore"):
-        means = np.where(known, runs, 0.0).sum(axis=1) / known.sum(axis=1)
-    return _stays_from(means, curve.n_labeled, target)
+        return np.where(known, runs, 0.0).sum(axis=axis) / known.sum(axis=axis)
 
 
 def _stays_from(means: np.ndarray, n_labeled: np.ndarray, target: float) -> np.ndarray:
