@@ -65,6 +65,9 @@ class ModelState(LabelState):
     _last_fit_ms: float
     _last_query_ms: float
     _cold_scores: dict[int, float]
+    _shown_scores: tuple[object, str, dict[int, float]]
+    """The model and strategy of the last query and the scores it gave its rows (a label
+    of a row just shown needs its score again, under the same model)."""
     _X_test: np.ndarray | None
     _evaluated: np.ndarray | None
     _X_stop: np.ndarray | None
@@ -315,6 +318,9 @@ class ModelState(LabelState):
             return self._cold_scores.get(row_id, float("nan"))
         if self._rank is None or not np.isfinite(self._rank[row_id]):
             return float("nan")
+        model, strategy, shown = self._shown_scores
+        if model is self.model and strategy == self.config.strategy and row_id in shown:
+            return shown[row_id]
         if self._rank[row_id] >= self._rank_cut:
             return float(self._rank[row_id])
         return float(self._scores_of([row_id])[0])

@@ -84,6 +84,7 @@ class LabelingSession(ModelState):
         self._last_fit_ms = 0.0
         self._last_query_ms = 0.0
         self._cold_scores: dict[int, float] = {}
+        self._shown_scores: tuple[object, str, dict[int, float]] = (None, "", {})
         self._X_test: np.ndarray | None = None
         self._evaluated: np.ndarray | None = None
         self._X_stop: np.ndarray | None = None
@@ -138,7 +139,9 @@ class LabelingSession(ModelState):
             If fewer than k rows are left to offer.
         """
         k = self.config.batch_size if k is None else int(k)
-        held = np.union1d(np.asarray(list(exclude), dtype=np.int64), self.skipped_ids)
+        held = np.asarray(list(exclude), dtype=np.int64)
+        if held.size or self.skipped:
+            held = np.union1d(held, self.skipped_ids)
         if self.phase == TEST:
             ids = self.test_ids_pending
             ids = ids[~np.isin(ids, held)][:k]
@@ -170,6 +173,8 @@ class LabelingSession(ModelState):
             ids = self._select(k, held, seed)
         rank = self._rank
         scores = rank[ids] if rank[ids[-1]] >= self._rank_cut else self._scores_of(ids)
+        shown = dict(zip(ids.tolist(), scores.tolist(), strict=True))
+        self._shown_scores = (self.model, self.config.strategy, shown)
         return Query(ids, scores, "strategy", self.config.strategy, self.model_version)
 
     def _select(self, k: int, held: np.ndarray, seed: list[int]) -> np.ndarray:
@@ -218,7 +223,11 @@ class LabelingSession(ModelState):
         """
         ids = np.asarray(row_ids, dtype=np.int64).ravel()
         labs = np.asarray(labels, dtype=np.int64).ravel()
-        if ids.size == 0 or ids.size != labs.size or np.unique(ids).size != ids.size:
+        if (
+            ids.size == 0
+            or ids.size != labs.size
+            or (ids.size > 1 and np.unique(ids).size != ids.size)
+        ):
             raise ConfigError("give one label per row, for distinct rows")
         self.check_rows(ids)
         self.check_classes(labs)
