@@ -15,9 +15,10 @@ too):
 
 With ``T`` the ``top``-th largest ``lo`` of the rows that may be queried (rows labeled
 or in the test set do not count: they crowd the top once hundreds of the most uncertain
-rows are labeled), every row whose ``hi`` reaches ``T`` is a candidate, and its exact score is computed as ``classmajor.score_block`` computes
-it: the product of gathered rows, which ``gathered.gathered_product_matches`` vouches
-rounds as the chunk's own product, then the same column-wise steps; so it is the score
+rows are labeled), every row whose ``hi`` reaches ``T`` is a candidate, and its exact
+score is computed as ``classmajor.score_block`` computes it: the product of gathered
+rows, which ``gathered.gathered_product_matches`` vouches rounds as the chunk's own
+product, then the same column-wise steps; so it is the score
 of ``predict_proba`` bit for bit. The rest keep their ``hi`` as key, below ``T``. So
 ``T`` is a clean cut: every row whose exact score reaches it holds that score, every
 other key lies below it. A query whose choice stays at or above the cut is the exact
