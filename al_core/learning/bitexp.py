@@ -107,13 +107,13 @@ def bit_scores_block(
     work: tuple[np.ndarray, np.ndarray],
     bounds: BitBounds,
     hi: np.ndarray,
-    k: int,
+    best: Largest,
     lo: np.ndarray | None = None,
     skip: np.ndarray | None = None,
-) -> np.ndarray:
+) -> None:
     """Write upper bounds on the exact scores of a block of rows into ``hi`` (and lower
-    bounds into ``lo``, if given); return the ``k`` largest lower bounds (all of them
-    in a smaller block), those of ``skip`` rows counted as ``-inf``.
+    bounds into ``lo``, if given); add the block's lower bounds to ``best``, those of
+    ``skip`` rows counted as ``-inf``.
 
     Parameters
     ----------
@@ -124,7 +124,9 @@ def bit_scores_block(
         zeros)
     bounds : BitBounds
     hi : ndarray of shape (m,), float64
-    k : int
+    best : Largest
+        The largest lower bounds so far; only those that reach its ``floor`` are
+        partitioned (a partition of every block's bounds was a fifth of the screen).
     lo : ndarray of shape (m,), float64, optional
     skip : ndarray of shape (m,), bool, optional
         Rows that may not be queried (labeled, test set).
@@ -149,9 +151,17 @@ def bit_scores_block(
             lo += 1.0 - bounds.exact_error
         if skip is not None:
             np.copyto(sums, 0.0, where=skip)  # a lower bound of -inf
+        room = 1.0 - bounds.exact_error - best.floor
+        if not room > 0:
+            return  # every lower bound is below 1 - exact_error, so below the floor
+        if np.isfinite(room):
+            # A lower bound reaches the floor only where S >= upper_sum / room; the
+            # threshold is taken a little lower so that no rounding drops such an S.
+            sums = sums[sums >= bounds.upper_sum / room * (1.0 - 2.0**-20)]
         with np.errstate(divide="ignore"):
-            best = bounds.upper_sum / largest(sums, k).astype(np.float64)
-        return 1.0 - bounds.exact_error - best
+            upper = bounds.upper_sum / largest(sums, best.k).astype(np.float64)
+        best.add(1.0 - bounds.exact_error - upper)
+        return
     inverse = np.divide(1.0, sums, dtype=np.float64)
     second = second_largest(terms).astype(np.float64)
     # lo = 1 - (1 - e2_low) / S_low, hi = 1 - (1 - e2_high) / S_high
@@ -168,7 +178,7 @@ def bit_scores_block(
     hi += 1.0 + bounds.exact_error
     if skip is not None:
         lo = np.where(skip, -np.inf, lo)  # not in place: ``lo`` may be the caller's
-    return largest(lo, k)
+    best.add(lo)
 
 
 def largest(values: np.ndarray, k: int) -> np.ndarray:
@@ -176,3 +186,27 @@ def largest(values: np.ndarray, k: int) -> np.ndarray:
     if values.size <= k:
         return values
     return np.partition(values, values.size - k)[values.size - k :]
+
+
+class Largest:
+    """The ``k`` largest values added so far, block by block.
+
+    ``floor`` is the least of them once there are ``k`` (``-inf`` before): a value
+    below it can no longer be among them, so a block need partition only those that
+    reach it.
+    """
+
+    def __init__(self, k: int) -> None:
+        self.k = int(k)
+        self.values = np.empty(0)
+
+    @property
+    def floor(self) -> float:
+        return float(self.values.min()) if self.values.size >= self.k else -np.inf
+
+    def add(self, values: np.ndarray) -> None:
+        """Take ``values`` (float64) into account."""
+        floor = self.floor
+        if floor > -np.inf:
+            values = values[values >= floor]
+        self.values = largest(np.concatenate([self.values, largest(values, self.k)]), self.k)

@@ -8,14 +8,19 @@ end apart: OpenBLAS's float32 kernels round the last 4 rows of a product otherwi
 an AVX2 machine, 20 features and 10 classes), and products of a handful of rows go to
 another kernel altogether. So:
 
-- rows are gathered into products of ``GATHER_ROWS`` rows whose last ``TAIL`` rows are
+- rows are gathered into products of ``gather_rows`` rows whose last ``TAIL`` rows are
   padding, so that no gathered row sits at a product's end;
 - rows among a chunk's last ``TAIL`` are taken from the product of the chunk's last
   rows, as many as make the same remainder (``end_rows``), where they sit at the end
-  as they do in the chunk's product;
+  as they do in the chunk's product.
 
-and ``gathered_product_matches`` checks both, on random values of the very shapes, float
-type and layout, once per process: where they differ, the pool is not screened.
+How many rows a gathered product needs depends on the BLAS: OpenBLAS's AVX2 kernels
+round 1,024 rows as any chunk, its AVX-512 ones (SkylakeX) send float64 products of
+fewer than about a million multiply-adds (4,096 rows of 20 features and 10 classes) to
+a small-matrix kernel that rounds otherwise. ``gather_rows`` finds the fewest rows,
+among ``GATHER_SIZES``, whose products round as the chunks' do, checked on random
+values of the very shapes, float type and layout, once per process: where none does,
+the pool is not screened.
 """
 
 from __future__ import annotations
@@ -28,8 +33,8 @@ from sklearn.base import ClassifierMixin
 
 from al_core.learning.classmajor import finish_block
 
-GATHER_ROWS = 1_024
-"""Rows of a product of gathered rows, padding included."""
+GATHER_SIZES = (1_024, 2_048, 4_096, 8_192, 16_384)
+"""Rows a product of gathered rows may have, padding included, fewest first."""
 
 TAIL = 64
 """Rows at a product's end that are never gathered into one, and that are taken from
@@ -43,14 +48,35 @@ of 3 and of powers of two up to 1,024 makes the same remainders."""
 
 
 @cache
+def gather_rows(
+    chunk_lengths: tuple[int, ...],
+    n_features: int,
+    n_classes: int,
+    dtype: str,
+    coef_order: Literal["C", "F"],
+) -> int | None:
+    """The fewest rows of ``GATHER_SIZES`` whose gathered products round as the product
+    ``X @ coef.T`` of a chunk of each of ``chunk_lengths`` rows; None if none does."""
+    for rows in GATHER_SIZES:
+        if all(
+            gathered_product_matches(length, n_features, n_classes, dtype, coef_order, rows)
+            for length in chunk_lengths
+        ):
+            return rows
+    return None
+
+
+@cache
 def gathered_product_matches(
     chunk_rows: int,
     n_features: int,
     n_classes: int,
     dtype: str,
     coef_order: Literal["C", "F"],
+    gather_rows: int = GATHER_SIZES[0],
 ) -> bool:
-    """Whether ``exact_scores``'s products round as the chunk's product ``X @ coef.T``.
+    """Whether ``exact_scores``'s products of ``gather_rows`` rows round as the chunk's
+    product ``X @ coef.T``.
 
     Compared on random values of these shapes, float type and ``coef``'s layout, every
     row of the chunk in a shuffled order: BLAS picks its kernels, and so its order of
@@ -61,21 +87,23 @@ def gathered_product_matches(
     X = rng.standard_normal((chunk_rows, n_features)).astype(dtype)
     coef = np.asarray(rng.standard_normal((n_classes, n_features)), dtype=dtype, order=coef_order)
     whole = X @ coef.T
-    gathered = np.zeros((GATHER_ROWS, n_features), dtype=dtype)
+    gathered = np.zeros((gather_rows, n_features), dtype=dtype)
     body = rng.permutation(max(chunk_rows - TAIL, 0))
-    for start in range(0, body.size, GATHER_ROWS - TAIL):
-        part = body[start : start + GATHER_ROWS - TAIL]
+    for start in range(0, body.size, gather_rows - TAIL):
+        part = body[start : start + gather_rows - TAIL]
         gathered[: part.size] = X[part]
         if not np.array_equal((gathered @ coef.T)[: part.size], whole[part]):
             return False
-    end = end_rows(chunk_rows)
+    end = end_rows(chunk_rows, gather_rows)
     return bool(np.array_equal(X[-end:] @ coef.T, whole[-end:]))
 
 
-def end_rows(chunk_rows: int) -> int:
+def end_rows(chunk_rows: int, gather_rows: int) -> int:
     """Rows of the product that a chunk's last rows are taken from: the same remainder
-    modulo ``END_PERIOD`` as the chunk, plus ``END_PERIOD``."""
-    return min(chunk_rows, chunk_rows % END_PERIOD + END_PERIOD)
+    modulo ``END_PERIOD`` as the chunk, plus as many ``END_PERIOD`` as make at least
+    ``gather_rows`` (a product of fewer rows may go to another kernel)."""
+    periods = -(-gather_rows // END_PERIOD)
+    return min(chunk_rows, chunk_rows % END_PERIOD + periods * END_PERIOD)
 
 
 def exact_scores(
@@ -85,10 +113,11 @@ def exact_scores(
     strategy: str,
     chunk_rows: int,
     out: np.ndarray,
+    gather_rows: int,
 ) -> None:
     """Write the exact scores of the rows ``ids`` into ``out[ids]``, as the exact path
-    scores the pool in chunks of ``chunk_rows`` (for shapes ``gathered_product_matches``
-    vouches for).
+    scores the pool in chunks of ``chunk_rows``, in products of ``gather_rows`` rows (for
+    shapes and a number of rows ``gather_rows`` vouches for).
 
     Parameters
     ----------
@@ -98,21 +127,23 @@ def exact_scores(
     strategy : {"least_confidence", "margin", "entropy"}
     chunk_rows : int
     out : ndarray of shape (n_samples,)
+    gather_rows : int
+        Rows of each product of gathered rows, padding included.
     """
     n = X.shape[0]
     chunk_start = ids - ids % chunk_rows
     chunk_end = np.minimum(chunk_start + chunk_rows, n)
     at_end = ids >= chunk_end - TAIL
-    gathered = np.zeros((GATHER_ROWS, X.shape[1]), dtype=X.dtype)
+    gathered = np.zeros((gather_rows, X.shape[1]), dtype=X.dtype)
     body = ids[~at_end]
-    for start in range(0, body.size, GATHER_ROWS - TAIL):
-        part = body[start : start + GATHER_ROWS - TAIL]
+    for start in range(0, body.size, gather_rows - TAIL):
+        part = body[start : start + gather_rows - TAIL]
         np.take(X, part, axis=0, out=gathered[: part.size])
         _score_rows(model, gathered @ model.coef_.T, part.size, strategy, out, part)
     for end in np.unique(chunk_end[at_end]):
         mine = at_end & (chunk_end == end)
         part = ids[mine]
-        first = int(end) - end_rows(int(end - chunk_start[mine][0]))
+        first = int(end) - end_rows(int(end - chunk_start[mine][0]), gather_rows)
         rows = part - first
         product = X[first:end] @ model.coef_.T
         _score_rows(model, product[rows], rows.size, strategy, out, part)

@@ -26,7 +26,8 @@ from sklearn.base import ClassifierMixin
 from al_core.data.matrix import row_slice
 from al_core.learning.classmajor import can_score, score_block
 from al_core.learning.models import is_plain_logistic, predict_proba_fast
-from al_core.learning.screening import screen_pool, screened_rank
+from al_core.learning.screening import screened_rank
+from al_core.learning.screenpool import screen_pool
 from al_core.learning.strategies import SCORERS, RandomState, as_generator
 
 

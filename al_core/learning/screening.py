@@ -17,7 +17,7 @@ With ``T`` the ``top``-th largest ``lo`` of the rows that may be queried (rows l
 or in the test set do not count: they crowd the top once hundreds of the most uncertain
 rows are labeled), every row whose ``hi`` reaches ``T`` is a candidate, and its exact
 score is computed as ``classmajor.score_block`` computes it: the product of gathered
-rows, which ``gathered.gathered_product_matches`` vouches rounds as the chunk's own
+rows, which ``gathered.gather_rows`` vouches rounds as the chunk's own
 product, then the same column-wise steps; so it is the score
 of ``predict_proba`` bit for bit. The rest keep their ``hi`` as key, below ``T``. So
 ``T`` is a clean cut: every row whose exact score reaches it holds that score, every
@@ -26,22 +26,23 @@ query, ties and all; one that reaches below it (a large batch, many rows held) h
 pool scored exactly first (``LabelingSession.query``).
 
 A float32 pool's exact exponentials are float32 ones already (numpy's SIMD ones, about
-1.3 ns a value), so the bit screen spares less there, and it is used only where it was
-measured quicker (two sessions stepped alternately on 100,000 x 20, ``/tmp`` timing,
-2026-11-23): least confidence from ``FLOAT32_MIN_CLASSES`` classes (10 classes: the
-engine step 0.95x, its scoring 0.82-0.85x; 8: 0.97x; 5: 1.02x), not margin, whose
-looser bounds leave 3-6 times the candidates (10 classes: 1.06x), nor entropy. Pools
-below ``SCREEN_MIN_ROWS`` rows, sparse ones, shapes whose gathered products BLAS rounds
-otherwise (OpenBLAS's float32 kernels at 20 classes) and bounds too loose to spare rows
-are scored exactly throughout.
+1.3 ns a value on an AVX2 machine), so the bit screen spares less there, and it is used
+only where it was measured quicker (two sessions stepped alternately on 100,000 x 20,
+``/tmp`` timing, 2026-11-23): least confidence from ``FLOAT32_MIN_CLASSES`` classes (10
+classes: the engine step 0.95x, its scoring 0.82-0.85x; 8: 0.97x; 5: 1.02x), not
+margin, whose looser bounds leave 3-6 times the candidates (10 classes: 1.06x), nor
+entropy; and not where numpy has its AVX-512 exponentials (``FLOAT32_SCREEN``): there
+the exact float32 scoring of 100,000 x 10 took 3.1 ms against the screen's 4.0 (its
+product from the pool's rows read as columns costs about twice that from a transposed
+copy, which a float32 pool does not get). Pools below ``screenpool.SCREEN_MIN_ROWS``
+rows, sparse ones, shapes whose gathered products BLAS rounds otherwise (OpenBLAS's
+float32 kernels at 20 classes) and bounds too loose to spare rows are scored exactly
+throughout.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import ClassifierMixin
@@ -49,16 +50,16 @@ from sklearn.base import ClassifierMixin
 from al_core.learning.bitexp import (
     BIT_STRATEGIES,
     SCALE,
+    Largest,
     bit_bounds,
     bit_scores_block,
-    largest,
 )
 from al_core.learning.classmajor import (
     coef_layout,
     decision_dtype,
     second_largest,
 )
-from al_core.learning.gathered import exact_scores, gathered_product_matches
+from al_core.learning.gathered import exact_scores, gather_rows
 from al_core.learning.roundoff import (
     U32,
     U64,
@@ -67,9 +68,7 @@ from al_core.learning.roundoff import (
     exp32_error_ok,
     reach,
 )
-
-SCREEN_MIN_ROWS = 32_768
-"""Smallest pool screened: below it the exact scores cost about a millisecond."""
+from al_core.learning.screenpool import SCREEN_BLOCK_ROWS, ScreenPool, screen_pool
 
 SCREEN_TOP = 64
 """Rows whose exact scores are sure to be known beyond a query's own and those it holds
@@ -84,100 +83,27 @@ def screen_top(batch_size: int, n_held: int) -> int:
     return SCREEN_TOP + int(batch_size) + int(n_held)
 
 
+def _numpy_has_avx512() -> bool:
+    """Whether numpy dispatches its AVX-512 loops here (exponentials among them)."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:  # a numpy that keeps it elsewhere: take the AVX2 measurements
+        return False
+    return bool(__cpu_features__.get("AVX512_SKX", False))
+
+
+FLOAT32_SCREEN = not _numpy_has_avx512()
+"""Whether float32 pools are screened at all (see the module's docstring)."""
+
 FLOAT32_STRATEGIES = ("least_confidence",)
 """Strategies a float32 pool is screened for (see the module's docstring)."""
 
 FLOAT32_MIN_CLASSES = 8
 """Fewest classes a float32 pool is screened at (see the module's docstring)."""
 
-_SCREEN_ROWS = 16_384
-"""Rows of a block of the float32 pass (640 KB of float32 at 10 classes)."""
-
 _MAX_TAU = 0.05
 """Above this bound on the score error (of scores between 0 and 1, or log K for
 entropy) a screen would spare too few rows to be worth its float32 pass."""
-
-
-@dataclass(frozen=True, eq=False)
-class ScreenPool:
-    """What the screen reads of a pool: its float32 rows and features' largest magnitudes."""
-
-    XT32: np.ndarray | None
-    """shape (n_features + 1, n_samples), float32, C-contiguous: a float64 pool
-    transposed, and a row of ones, so that one product gives the decision, intercept
-    and all, class-major (the screen of 100,000 rows of 10 classes took 0.95x-0.97x as
-    long as from the same rows stored row by row: ``/tmp`` timing, 2026-11-23). None for
-    a float32 pool, which is read as it is (a copy would double its memory)."""
-    col_max: np.ndarray
-    """shape (n_features,), float64: ``max |X[:, j]|``."""
-
-    def columns(self, X: np.ndarray, start: int, stop: int) -> np.ndarray:
-        """Rows ``start:stop`` of the pool ``X`` this was made from, float32, as
-        columns: shape (n_features (+ 1 for a float64 pool's row of ones), m)."""
-        return X[start:stop].T if self.XT32 is None else self.XT32[:, start:stop]
-
-
-_kept: dict[tuple[int, str], object] = {}
-_lock = threading.RLock()  # re-entered: the float32 copy asks for col_max
-
-
-def _per_pool(X: np.ndarray, kind: str, make):
-    """``make(X)``, made on first use and kept while ``X`` lives: several sessions share
-    one pool, and what is made of it is made once for all and dropped with it."""
-    key = (id(X), kind)
-    with _lock:
-        if key not in _kept:
-            _kept[key] = make(X)
-            weakref.finalize(X, _kept.pop, key, None)
-        return _kept[key]
-
-
-def pool_col_max(X: np.ndarray) -> np.ndarray | None:
-    """``max |X[:, j]|`` of a dense pool, shape (n_features,), float64, kept while ``X``
-    lives; None where some value is not finite. The pool must not change afterwards (a
-    session's never does)."""
-    return _per_pool(X, "col_max", _col_max)
-
-
-def _col_max(X: np.ndarray) -> np.ndarray | None:
-    col_max = np.zeros(X.shape[1])
-    for start in range(0, X.shape[0], _SCREEN_ROWS):
-        # In blocks: np.abs of the whole pool would be a second pool in memory.
-        np.maximum(col_max, np.abs(X[start : start + _SCREEN_ROWS]).max(axis=0), out=col_max)
-    return col_max if np.isfinite(col_max).all() else None
-
-
-def screen_pool(X: object) -> ScreenPool | None:
-    """What the screen reads of ``X``, made on first use and kept while ``X`` lives (for
-    a float64 pool, a transposed float32 copy).
-
-    None for a pool that is not screened: not a C-contiguous float64 or float32
-    ndarray, fewer than ``SCREEN_MIN_ROWS`` rows, or values that are not all finite. The
-    pool must not change afterwards (a session's never does).
-    """
-    if not (
-        isinstance(X, np.ndarray)
-        and X.ndim == 2
-        and X.dtype in (np.float64, np.float32)
-        and X.flags.c_contiguous
-        and X.shape[0] >= SCREEN_MIN_ROWS
-    ):
-        return None
-    return _per_pool(X, "screen", _make_screen_pool)
-
-
-def _make_screen_pool(X: np.ndarray) -> ScreenPool | None:
-    col_max = pool_col_max(X)
-    if col_max is None:
-        return None
-    if X.dtype == np.float32:
-        return ScreenPool(None, col_max)
-    XT32 = np.empty((X.shape[1] + 1, X.shape[0]), dtype=np.float32)
-    for start in range(0, X.shape[0], _SCREEN_ROWS):
-        # In blocks: the transposing copy's reads stay in cache.
-        XT32[:-1, start : start + _SCREEN_ROWS] = X[start : start + _SCREEN_ROWS].T
-    XT32[-1] = 1.0
-    return ScreenPool(XT32, col_max)
 
 
 def screened_rank(
@@ -229,7 +155,7 @@ def screened_rank(
     if decision_dtype(model, X.dtype) != X.dtype:
         return None
     if X.dtype == np.float32 and not (
-        strategy in FLOAT32_STRATEGIES and n_classes >= FLOAT32_MIN_CLASSES
+        FLOAT32_SCREEN and strategy in FLOAT32_STRATEGIES and n_classes >= FLOAT32_MIN_CLASSES
     ):
         return None
     # Candidates are scored in products of gathered rows, which must round as each
@@ -237,29 +163,30 @@ def screened_rank(
     order = coef_layout(model, X.shape[1])
     if order is None:
         return None
-    for length in {min(chunk_rows, n), n % chunk_rows or min(chunk_rows, n)}:
-        if not gathered_product_matches(length, X.shape[1], n_classes, X.dtype.name, order):
-            return None
+    lengths = tuple(sorted({min(chunk_rows, n), n % chunk_rows or min(chunk_rows, n)}))
+    gather = gather_rows(lengths, X.shape[1], n_classes, X.dtype.name, order)
+    if gather is None:
+        return None
     top = SCREEN_TOP if top is None else top
     taken = np.zeros(n, dtype=bool)
     for rows in blocked:
         taken[rows] = True
-    passes = _bit_pass(model, X, pool, strategy, out, taken, top) or _float32_pass(
-        model, pool, strategy, out, taken, top
+    best = Largest(top)
+    passes = _bit_pass(model, X, pool, strategy, out, best, taken) or _float32_pass(
+        model, pool, strategy, out, best, taken
     )
     if passes is None:
         return None
-    best = np.empty(0)
-    for lows in passes:
-        best = largest(np.concatenate([best, lows]), top)
-    cut = float(best.min()) if best.size >= top else -np.inf
+    for _ in passes:
+        pass
+    cut = best.floor
     if not np.isfinite(cut):
         return None  # fewer rows free than ``top``: nothing to spare
     for rows in blocked:
         out[rows] = -np.inf
     # NaN compares false: such a row is a candidate, never silently below the cut.
     candidates = np.flatnonzero(~(out < cut))
-    exact_scores(model, X, candidates, strategy, chunk_rows, out)
+    exact_scores(model, X, candidates, strategy, chunk_rows, out, gather)
     return cut
 
 
@@ -270,7 +197,7 @@ def row_bounds(
     None where they do not apply. (What the screen computes, kept whole: for checks.)"""
     pool = screen_pool(X)
     lo, hi = np.empty(X.shape[0]), np.empty(X.shape[0])
-    passes = None if pool is None else _bit_pass(model, X, pool, strategy, hi, lows=lo)
+    passes = None if pool is None else _bit_pass(model, X, pool, strategy, hi, Largest(1), lows=lo)
     if passes is None:
         return None
     for _ in passes:
@@ -284,13 +211,13 @@ def _bit_pass(
     pool: ScreenPool,
     strategy: str,
     out: np.ndarray,
+    best: Largest,
     taken: np.ndarray | None = None,
-    top: int = SCREEN_TOP,
     lows: np.ndarray | None = None,
 ):
     """Upper bounds into ``out`` block by block from ``bitexp`` (lower ones into
-    ``lows``, if given), yielding each block's ``top`` largest lower bounds of rows not
-    ``taken`` (a mask); None where they do not apply."""
+    ``lows``, if given), the lower bounds of rows not ``taken`` (a mask) into ``best``,
+    yielding after each block; None where they do not apply."""
     if strategy not in BIT_STRATEGIES:
         return None
     # The exact path's own rounding is that of the pool's float type: its decisions,
@@ -309,7 +236,7 @@ def _bit_pass(
     b = None
     if pool.XT32 is None:  # a float32 pool's rows have no column of ones
         w, b = np.ascontiguousarray(w[:, :-1]), w[:, -1:]
-    return _blocks(pool, X, w, b, strategy, bounds, out, lows, taken, top)
+    return _blocks(pool, X, w, b, strategy, bounds, out, lows, taken, best)
 
 
 def _with_intercept(model: ClassifierMixin) -> np.ndarray:
@@ -318,13 +245,13 @@ def _with_intercept(model: ClassifierMixin) -> np.ndarray:
     return np.hstack([model.coef_, model.intercept_.reshape(-1, 1)])
 
 
-def _blocks(pool, X, w, b, strategy, bounds, out, lows, taken, top):
+def _blocks(pool, X, w, b, strategy, bounds, out, lows, taken, best):
     n = X.shape[0]
-    m = min(_SCREEN_ROWS, n)
+    m = min(SCREEN_BLOCK_ROWS, n)
     d = np.empty((w.shape[0], m), dtype=np.float32)
     bits, zeros = np.empty(d.shape, dtype=np.int32), np.zeros(m, dtype=np.float32)
-    for start in range(0, n, _SCREEN_ROWS):
-        block = pool.columns(X, start, start + _SCREEN_ROWS)
+    for start in range(0, n, SCREEN_BLOCK_ROWS):
+        block = pool.columns(X, start, start + SCREEN_BLOCK_ROWS)
         m = block.shape[1]
         scaled = np.matmul(w, block, out=d[:, :m])
         if b is not None:
@@ -332,7 +259,8 @@ def _blocks(pool, X, w, b, strategy, bounds, out, lows, taken, top):
         hi, lo = out[start : start + m], None if lows is None else lows[start : start + m]
         work = (bits[:, :m], zeros[:m])
         skip = None if taken is None else taken[start : start + m]
-        yield bit_scores_block(scaled, strategy, work, bounds, hi, top, lo, skip)
+        bit_scores_block(scaled, strategy, work, bounds, hi, best, lo, skip)
+        yield
 
 
 def _float32_pass(
@@ -340,35 +268,42 @@ def _float32_pass(
     pool: ScreenPool,
     strategy: str,
     out: np.ndarray,
+    best: Largest,
     taken: np.ndarray,
-    top: int,
 ):
     """Upper bounds into ``out`` block by block from float32 scores within
-    ``error_bound``, yielding each block's ``top`` largest lower bounds of rows not
-    ``taken``; None where the bound is too loose to spare rows (or numpy's float32
-    exponential is not as accurate as it assumes)."""
+    ``error_bound``, the lower bounds of rows not ``taken`` into ``best``, yielding
+    after each block; None where the bound is too loose to spare rows (or numpy's
+    float32 exponential is not as accurate as it assumes)."""
     if pool.XT32 is None or not exp32_error_ok():
         return None  # a float32 pool's exact scores are float32 scores already
     tau = error_bound(model, pool.col_max)
     if not tau <= _MAX_TAU:
         return None
-    return _float32_blocks(model, pool.XT32, strategy, tau, out, taken, top)
+    return _float32_blocks(model, pool.XT32, strategy, tau, out, taken, best)
 
 
-def _float32_blocks(model, XT32, strategy, tau, out, taken, top):
+def _float32_blocks(model, XT32, strategy, tau, out, taken, best):
     n, n_classes = XT32.shape[1], model.coef_.shape[0]
     w32 = _with_intercept(model).astype(np.float32)
-    d = np.empty((n_classes, min(_SCREEN_ROWS, n)), dtype=np.float32)
+    d = np.empty((n_classes, min(SCREEN_BLOCK_ROWS, n)), dtype=np.float32)
     # Entropy needs the decision beside its exponentials; the others exponentiate in place.
     p = np.empty_like(d) if strategy == "entropy" else d
     approx = np.empty(d.shape[1], dtype=np.float32)
-    for start in range(0, n, _SCREEN_ROWS):
-        block = XT32[:, start : start + _SCREEN_ROWS]
+    for start in range(0, n, SCREEN_BLOCK_ROWS):
+        block = XT32[:, start : start + SCREEN_BLOCK_ROWS]
         m = block.shape[1]
         _approx_scores(w32, block, strategy, d[:, :m], p[:, :m], approx[:m])
         np.add(approx[:m], tau, out=out[start : start + m], dtype=np.float64)
         np.copyto(approx[:m], -np.inf, where=taken[start : start + m])
-        yield largest(approx[:m], top).astype(np.float64) - tau
+        values = approx[:m]
+        if best.floor > -np.inf:
+            # Two float32 ulps below the floor: no rounding of it drops a value that
+            # reaches it once widened and lowered by tau.
+            reach32 = np.float32(best.floor + tau)
+            values = values[values >= reach32 - 2 * np.spacing(abs(reach32))]
+        best.add(values.astype(np.float64) - tau)
+        yield
 
 
 def _approx_scores(
