@@ -420,3 +420,22 @@ def test_largest_keeps_the_k_largest_values_added_block_by_block(values, block, 
         best.add(array[start : start + block])
     assert np.array_equal(np.sort(best.values), np.sort(array)[-k:] if array.size else array)
     assert best.floor == (np.sort(array)[-k] if array.size >= k else -np.inf)
+
+
+@pytest.mark.parametrize(
+    ("strategy", "dtype"),
+    [(s, d) for s in STRATEGIES for d in DTYPES if _screened(s, d)],
+)
+def test_a_kept_mask_of_the_blocked_rows_keys_as_the_rows_do(small_screen, strategy, dtype):
+    X, _, model = _pool(8, dtype=dtype)
+    parts = (np.arange(3_700, 4_000), np.arange(0, 3_700, 4))
+    mask = np.zeros(X.shape[0], dtype=bool)
+    for rows in parts:
+        mask[rows] = True
+    rng = np.random.default_rng(0)
+    keys, cut = rank_pool(model, X, strategy, parts, 1_024, rng, screen=True)
+    kept, kept_cut = rank_pool(
+        model, X, strategy, parts, 1_024, rng, screen=True, blocked_mask=mask
+    )
+    assert -np.inf < cut == kept_cut and np.array_equal(keys, kept)
+    assert np.all(kept[mask] == -np.inf) and np.all(kept[~mask] > -np.inf)

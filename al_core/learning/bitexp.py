@@ -112,8 +112,8 @@ def bit_scores_block(
     skip: np.ndarray | None = None,
 ) -> None:
     """Write upper bounds on the exact scores of a block of rows into ``hi`` (and lower
-    bounds into ``lo``, if given); add the block's lower bounds to ``best``, those of
-    ``skip`` rows counted as ``-inf``.
+    bounds into ``lo``, if given); add the block's lower bounds to ``best``. Rows
+    ``skip`` are bounded by ``-inf`` (``hi`` too).
 
     Parameters
     ----------
@@ -142,15 +142,18 @@ def bit_scores_block(
     terms = bits.view(np.float32)
     sums = terms.sum(axis=0)
     if strategy == "least_confidence":
+        if skip is not None:
+            # A sum of 0: bounds of -inf (np.copyto with where= took twice as long).
+            np.putmask(sums, skip, 0.0)
         # 1 - 1/S is increasing in S: the largest lower bounds are those of the largest S.
         # In float64 (the sums are float32, and a bare float would round in float32).
-        np.divide(-bounds.lower_sum, sums, out=hi, dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            np.divide(-bounds.lower_sum, sums, out=hi, dtype=np.float64)
+            if lo is not None:
+                np.divide(-bounds.upper_sum, sums, out=lo, dtype=np.float64)
         hi += 1.0 + bounds.exact_error
         if lo is not None:
-            np.divide(-bounds.upper_sum, sums, out=lo, dtype=np.float64)
             lo += 1.0 - bounds.exact_error
-        if skip is not None:
-            np.copyto(sums, 0.0, where=skip)  # a lower bound of -inf
         room = 1.0 - bounds.exact_error - best.floor
         if not room > 0:
             return  # every lower bound is below 1 - exact_error, so below the floor
@@ -177,6 +180,7 @@ def bit_scores_block(
     hi *= -bounds.lower_sum
     hi += 1.0 + bounds.exact_error
     if skip is not None:
+        np.putmask(hi, skip, -np.inf)
         lo = np.where(skip, -np.inf, lo)  # not in place: ``lo`` may be the caller's
     best.add(lo)
 

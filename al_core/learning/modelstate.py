@@ -226,6 +226,7 @@ class ModelState(LabelState):
                 out=self._rank,
                 screen=screen,
                 screen_top=self._screen_top(),
+                blocked_mask=self.blocked_mask,
             )
         self._last_query_ms = (time.perf_counter() - t0) * 1e3
 

@@ -45,6 +45,7 @@ def rank_pool(
     out: np.ndarray | None = None,
     screen: bool = False,
     screen_top: int | None = None,
+    blocked_mask: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float]:
     """A ranking key for every row: higher means ask sooner.
 
@@ -71,6 +72,9 @@ def rank_pool(
         Rows not blocked that the screen keys with their exact scores (``screen_top``
         of ``screening``: a query's rows and those it holds out, and some room);
         default ``screening.SCREEN_TOP``.
+    blocked_mask : ndarray of shape (n_samples,), bool, optional
+        The rows of ``blocked`` as a mask, where the caller keeps one: a screen reads
+        it instead of making one (a scatter of the test rows, a third of the pool).
 
     Returns
     -------
@@ -109,7 +113,7 @@ def rank_pool(
         pool = screen_pool(X) if screen else None
         if pool is not None:
             screened = screened_rank(
-                model, X, pool, strategy, chunk_rows, rank, blocked, screen_top
+                model, X, pool, strategy, chunk_rows, rank, blocked, screen_top, blocked_mask
             )
             if screened is not None:
                 return rank, screened  # blocked rows keyed -inf already

@@ -68,7 +68,12 @@ from al_core.learning.roundoff import (
     exp32_error_ok,
     reach,
 )
-from al_core.learning.screenpool import SCREEN_BLOCK_ROWS, ScreenPool, screen_pool
+from al_core.learning.screenpool import (
+    SCREEN_BLOCK_ROWS,
+    ScreenPool,
+    blocked_rows_mask,
+    screen_pool,
+)
 
 SCREEN_TOP = 64
 """Rows whose exact scores are sure to be known beyond a query's own and those it holds
@@ -115,6 +120,7 @@ def screened_rank(
     out: np.ndarray,
     blocked: Sequence[np.ndarray] = (),
     top: int | None = None,
+    blocked_mask: np.ndarray | None = None,
 ) -> float | None:
     """Key every row of the pool into ``out`` by the screen; return the cut.
 
@@ -142,6 +148,8 @@ def screened_rank(
     top : int, optional
         Rows not blocked that are sure to be keyed with their exact scores; default
         ``SCREEN_TOP``.
+    blocked_mask : ndarray of shape (n_samples,), bool, optional
+        The rows of ``blocked`` as a mask, where the caller keeps one (spares making it).
 
     Returns
     -------
@@ -168,9 +176,7 @@ def screened_rank(
     if gather is None:
         return None
     top = SCREEN_TOP if top is None else top
-    taken = np.zeros(n, dtype=bool)
-    for rows in blocked:
-        taken[rows] = True
+    taken = blocked_rows_mask(n, blocked, blocked_mask)
     best = Largest(top)
     passes = _bit_pass(model, X, pool, strategy, out, best, taken) or _float32_pass(
         model, pool, strategy, out, best, taken
@@ -182,8 +188,6 @@ def screened_rank(
     cut = best.floor
     if not np.isfinite(cut):
         return None  # fewer rows free than ``top``: nothing to spare
-    for rows in blocked:
-        out[rows] = -np.inf
     # NaN compares false: such a row is a candidate, never silently below the cut.
     candidates = np.flatnonzero(~(out < cut))
     exact_scores(model, X, candidates, strategy, chunk_rows, out, gather)
@@ -294,8 +298,8 @@ def _float32_blocks(model, XT32, strategy, tau, out, taken, best):
         block = XT32[:, start : start + SCREEN_BLOCK_ROWS]
         m = block.shape[1]
         _approx_scores(w32, block, strategy, d[:, :m], p[:, :m], approx[:m])
+        np.putmask(approx[:m], taken[start : start + m], -np.inf)
         np.add(approx[:m], tau, out=out[start : start + m], dtype=np.float64)
-        np.copyto(approx[:m], -np.inf, where=taken[start : start + m])
         values = approx[:m]
         if best.floor > -np.inf:
             # Two float32 ulps below the floor: no rounding of it drops a value that

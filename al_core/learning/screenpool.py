@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,3 +102,14 @@ def _make_screen_pool(X: np.ndarray) -> ScreenPool | None:
         XT32[:-1, start : start + SCREEN_BLOCK_ROWS] = X[start : start + SCREEN_BLOCK_ROWS].T
     XT32[-1] = 1.0
     return ScreenPool(XT32, col_max)
+
+
+def blocked_rows_mask(n: int, blocked: Sequence[np.ndarray], mask: np.ndarray | None) -> np.ndarray:
+    """``mask`` where given (the same rows as ``blocked``, kept by the caller), else a new
+    mask of the rows of ``blocked``, shape (n,)."""
+    if mask is not None:
+        return mask
+    taken = np.zeros(n, dtype=bool)
+    for rows in blocked:
+        taken[rows] = True
+    return taken
