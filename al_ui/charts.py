@@ -117,10 +117,17 @@ def learning_curve_figure(
     if baseline is not None:
         ys += list(baseline.mean - baseline.sd) + list(baseline.mean + baseline.sd)
     pad = max(0.01, 0.1 * (max(ys) - min(ys))) if ys else 0.05
+    xaxis = {"title": {"text": "labeled samples"}, "tickformat": ",d", "nticks": 6}
+    xs = [p.n_labeled for p in points] + (list(baseline.n_labeled) if baseline else [])
+    span = max(xs) - min(xs) if xs else 0
+    if span < 25:
+        # Plotly's own ticks over a few labels fall between whole numbers, which ",d"
+        # prints rounded: 89, 90, 90, 91, 91 around a first point at 90.
+        xaxis |= {"tick0": 0, "dtick": max(1, -(-int(span) // 5))}
     layout = {
         "height": height,
         "margin": {"l": 8, "r": 8, "t": 8, "b": 8},
-        "xaxis": {"title": {"text": "labeled samples"}, "tickformat": ",d", "nticks": 6},
+        "xaxis": xaxis,
         "yaxis": {
             "title": {"text": "test accuracy"},
             "range": [

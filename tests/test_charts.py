@@ -118,3 +118,21 @@ def test_an_interval_reads_the_same_from_the_comparison_or_its_summary(interval,
     from al_ui.claims import interval_text
 
     assert interval_text(interval) == text
+
+
+@pytest.mark.parametrize(
+    "n_labeled", [[90], [90, 91], [10, 11, 12, 13, 14, 15, 16], [20, 44], [100, 400]]
+)
+def test_the_learning_curve_ticks_whole_numbers_of_labels(n_labeled):
+    """A first point at 90 labels drew ticks 89, 90, 90, 91, 91 (half steps, rounded)."""
+    from al_core.learning.history import HistoryPoint
+    from al_ui.charts import learning_curve_figure
+
+    history = [HistoryPoint(n_labeled=n, accuracy=0.8 + n / 1e4) for n in n_labeled]
+    xaxis = learning_curve_figure(history, n_test=100).layout.xaxis
+    span = max(n_labeled) - min(n_labeled)
+    if span < 25:
+        assert xaxis.dtick >= 1 and float(xaxis.dtick).is_integer() and xaxis.tick0 == 0
+        assert span / xaxis.dtick <= 6  # a few ticks in the sidebar's width
+    else:
+        assert xaxis.dtick is None  # plotly's own, whole numbers at this span
