@@ -17,10 +17,9 @@ With ``T`` the ``top``-th largest ``lo`` of the rows that may be queried (rows l
 or in the test set do not count: they crowd the top once hundreds of the most uncertain
 rows are labeled), every row whose ``hi`` reaches ``T`` is a candidate, and its exact
 score is computed as ``classmajor.score_block`` computes it: the product of gathered
-rows, which ``gathered.gather_rows`` vouches rounds as the chunk's own
-product, then the same column-wise steps; so it is the score
-of ``predict_proba`` bit for bit. The rest keep their ``hi`` as key, below ``T``. So
-``T`` is a clean cut: every row whose exact score reaches it holds that score, every
+rows, which ``gathered.gather_rows`` vouches rounds as the chunk's own product, then
+the same column-wise steps; so it is the score of ``predict_proba`` bit for bit. The
+rest keep their ``hi`` as key, below ``T``. So ``T`` is a clean cut: every row whose exact score reaches it holds that score, every
 other key lies below it. A query whose choice stays at or above the cut is the exact
 query, ties and all; one that reaches below it (a large batch, many rows held) has the
 pool scored exactly first (``LabelingSession.query``).
@@ -300,11 +299,11 @@ def _float32_blocks(model, XT32, strategy, tau, out, taken, best):
         _approx_scores(w32, block, strategy, d[:, :m], p[:, :m], approx[:m])
         np.putmask(approx[:m], taken[start : start + m], -np.inf)
         np.add(approx[:m], tau, out=out[start : start + m], dtype=np.float64)
-        values = approx[:m]
-        if best.floor > -np.inf:
+        values, floor = approx[:m], best.floor
+        if floor > -np.inf:
             # Two float32 ulps below the floor: no rounding of it drops a value that
             # reaches it once widened and lowered by tau.
-            reach32 = np.float32(best.floor + tau)
+            reach32 = np.float32(floor + tau)
             values = values[values >= reach32 - 2 * np.spacing(abs(reach32))]
         best.add(values.astype(np.float64) - tau)
         yield
