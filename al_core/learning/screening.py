@@ -17,12 +17,13 @@ With ``T`` the ``top``-th largest ``lo`` of the rows that may be queried (rows l
 or in the test set do not count: they crowd the top once hundreds of the most uncertain
 rows are labeled), every row whose ``hi`` reaches ``T`` is a candidate, and its exact
 score is computed as ``classmajor.score_block`` computes it: the product of gathered
-rows, which ``gathered.gather_rows`` vouches rounds as the chunk's own product, then
-the same column-wise steps; so it is the score of ``predict_proba`` bit for bit. The
-rest keep their ``hi`` as key, below ``T``. So ``T`` is a clean cut: every row whose
-exact score reaches it holds that score, every other key lies below it. A query whose choice stays at or above the cut is the exact
-query, ties and all; one that reaches below it (a large batch, many rows held) has the
-pool scored exactly first (``LabelingSession.query``).
+rows, which ``gathered.gather_rows`` vouches rounds as the chunk's own product, then the
+same column-wise steps; so it is the score of ``predict_proba`` bit for bit. The rest
+keep their ``hi`` as key, below ``T``. So ``T`` is a clean cut: every row whose exact
+score reaches it holds that score, every other key lies below it. A query whose choice
+stays at or above the cut is the exact query, ties and all; one that reaches below it (a
+large batch, many rows held) has the pool scored exactly first
+(``LabelingSession.query``).
 
 A float32 pool's exact exponentials are float32 ones already (numpy's SIMD ones, about
 1.3 ns a value on an AVX2 machine), so the bit screen spares less there, and it is used
