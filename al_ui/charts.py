@@ -123,7 +123,8 @@ def learning_curve_figure(
     if span < 25:
         # Plotly's own ticks over a few labels fall between whole numbers, which ",d"
         # prints rounded: 89, 90, 90, 91, 91 around a first point at 90.
-        xaxis |= {"tick0": 0, "dtick": max(1, -(-int(span) // 5))}
+        # From the first point, so that where the curve starts is labeled.
+        xaxis |= {"tick0": int(min(xs, default=0)), "dtick": max(1, -(-int(span) // 5))}
     layout = {
         "height": height,
         "margin": {"l": 8, "r": 8, "t": 8, "b": 8},
