@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import ClassifierMixin
 
+from al_core.learning.keytop import KeyTop, KeyTopFinder
 from al_core.learning.models import fit_labeled
 from al_core.learning.scoring import rank_pool
 
@@ -52,6 +53,8 @@ class Step:
     rank_cut: float
     """See ``scoring.rank_pool``."""
     query_ms: float
+    top: KeyTop | None
+    """The largest key of ``rank`` and its rows (see ``keytop``)."""
 
 
 class Lookahead:
@@ -136,6 +139,7 @@ class Lookahead:
         if model is None:
             return None
         t1 = time.perf_counter()
+        top = KeyTopFinder()
         rank, cut = rank_pool(
             model,
             self._X,
@@ -145,10 +149,18 @@ class Lookahead:
             self._seed,
             screen=True,
             screen_top=self._screen_top,
+            top=top,
         )
         t2 = time.perf_counter()
         return Step(
-            self.version + 1, self._strategy, model, (t1 - t0) * 1e3, rank, cut, (t2 - t1) * 1e3
+            self.version + 1,
+            self._strategy,
+            model,
+            (t1 - t0) * 1e3,
+            rank,
+            cut,
+            (t2 - t1) * 1e3,
+            top.result(rank),
         )
 
     def take(self, version: int, row: int, label: int) -> Step | None:

@@ -22,6 +22,7 @@ from al_core.data.splits import stratified_sample
 from al_core.errors import NotEnoughLabelsError
 from al_core.learning.config import SessionConfig
 from al_core.learning.history import HistoryPoint
+from al_core.learning.keytop import KeyTop, KeyTopFinder
 from al_core.learning.labelstate import LabelState
 from al_core.learning.lookahead import Lookahead, Lookaheads, Step
 from al_core.learning.models import fit_labeled, full_proba, predict_fast
@@ -62,6 +63,8 @@ class ModelState(LabelState):
     points_made: int
     _rank: np.ndarray | None
     _rank_cut: float
+    _rank_top: KeyTop | None
+    """The largest key of ``_rank`` and its rows, where known (see ``keytop``)."""
     _last_fit_ms: float
     _last_query_ms: float
     _cold_scores: dict[int, float]
@@ -205,14 +208,16 @@ class ModelState(LabelState):
             and step.version == self._version
             and step.strategy == self.config.strategy
         ):
-            self._rank, self._rank_cut = step.rank, step.rank_cut
+            self._rank, self._rank_cut, self._rank_top = step.rank, step.rank_cut, step.top
             self._last_query_ms = step.query_ms
             self.looked_ahead += 1
             return
         t0 = time.perf_counter()
+        self._rank_top = None
         if self.model is None:
             self._rank = None
         else:
+            top = KeyTopFinder()
             # Ascending test rows: writing to millions of rows in shuffled order is slow.
             # Blocked part by part, and the previous ranking overwritten: a pool-sized
             # array per label is what made a server on millions of rows grow.
@@ -227,7 +232,9 @@ class ModelState(LabelState):
                 screen=screen,
                 screen_top=self._screen_top(),
                 blocked_mask=self.blocked_mask,
+                top=top,
             )
+            self._rank_top = top.result(self._rank)
         self._last_query_ms = (time.perf_counter() - t0) * 1e3
 
     # ---------------------------------------------------------------------- internals
@@ -252,7 +259,7 @@ class ModelState(LabelState):
     def _fit_now(self) -> None:
         """Fit the model to the labels given so far (none while the test set is open)."""
         if self.phase == TEST:
-            self.model, self._rank = None, None
+            self.model, self._rank, self._rank_top = None, None, None
         else:
             self._fit()
         self._stale = False

@@ -25,6 +25,7 @@ from sklearn.base import ClassifierMixin
 
 from al_core.data.matrix import row_slice
 from al_core.learning.classmajor import can_score, score_block
+from al_core.learning.keytop import KeyTopFinder
 from al_core.learning.models import is_plain_logistic, predict_proba_fast
 from al_core.learning.screening import screened_rank
 from al_core.learning.screenpool import screen_pool
@@ -46,6 +47,7 @@ def rank_pool(
     screen: bool = False,
     screen_top: int | None = None,
     blocked_mask: np.ndarray | None = None,
+    top: KeyTopFinder | None = None,
 ) -> tuple[np.ndarray, float]:
     """A ranking key for every row: higher means ask sooner.
 
@@ -75,6 +77,10 @@ def rank_pool(
     blocked_mask : ndarray of shape (n_samples,), bool, optional
         The rows of ``blocked`` as a mask, where the caller keeps one: a screen reads
         it instead of making one (a scatter of the test rows, a third of the pool).
+    top : KeyTopFinder, optional
+        Takes in the keys part by part as they are written (``top.result(rank)`` is
+        then the ranking's largest key and its rows; None where not every part was
+        taken in, as for the ``random`` strategy).
 
     Returns
     -------
@@ -108,12 +114,14 @@ def rank_pool(
             d += b
             np.abs(d, out=d)
             np.negative(d, out=rank[start : start + chunk_rows], casting="unsafe")
+            if top is not None:
+                top.add_block(rank[start : start + chunk_rows], start)
         cut = np.inf
     elif is_plain_logistic(model) and can_score(model, X.dtype, strategy):
         pool = screen_pool(X) if screen else None
         if pool is not None:
             screened = screened_rank(
-                model, X, pool, strategy, chunk_rows, rank, blocked, screen_top, blocked_mask
+                model, X, pool, strategy, chunk_rows, rank, blocked, screen_top, blocked_mask, top
             )
             if screened is not None:
                 return rank, screened  # blocked rows keyed -inf already
@@ -124,12 +132,16 @@ def rank_pool(
                 strategy,
                 rank[start : start + chunk_rows],
             )
+            if top is not None:
+                top.add_block(rank[start : start + chunk_rows], start)
         cut = -np.inf
     else:
         for start in range(0, n, chunk_rows):
             rank[start : start + chunk_rows] = scorer(
                 predict_proba_fast(model, row_slice(X, start, start + chunk_rows))
             )
+            if top is not None:
+                top.add_block(rank[start : start + chunk_rows], start)
         cut = -np.inf
     for rows in blocked:
         rank[rows] = -np.inf

@@ -60,6 +60,7 @@ from al_core.learning.classmajor import (
     second_largest,
 )
 from al_core.learning.gathered import exact_scores, gather_rows
+from al_core.learning.keytop import KeyTopFinder
 from al_core.learning.roundoff import (
     U32,
     U64,
@@ -121,6 +122,7 @@ def screened_rank(
     blocked: Sequence[np.ndarray] = (),
     top: int | None = None,
     blocked_mask: np.ndarray | None = None,
+    top_keys: KeyTopFinder | None = None,
 ) -> float | None:
     """Key every row of the pool into ``out`` by the screen; return the cut.
 
@@ -150,6 +152,9 @@ def screened_rank(
         ``SCREEN_TOP``.
     blocked_mask : ndarray of shape (n_samples,), bool, optional
         The rows of ``blocked`` as a mask, where the caller keeps one (spares making it).
+    top_keys : KeyTopFinder, optional
+        Takes in the exact keys of the rows at or above the cut (every other key lies
+        below them), once the screen applies.
 
     Returns
     -------
@@ -191,6 +196,8 @@ def screened_rank(
     # NaN compares false: such a row is a candidate, never silently below the cut.
     candidates = np.flatnonzero(~(out < cut))
     exact_scores(model, X, candidates, strategy, chunk_rows, out, gather)
+    if top_keys is not None:
+        top_keys.add_rows(out[candidates], candidates)
     return cut
 
 

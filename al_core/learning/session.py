@@ -28,6 +28,7 @@ from al_core.errors import (
 from al_core.learning.coldstart import diverse_rows
 from al_core.learning.config import SessionConfig
 from al_core.learning.history import HistoryPoint
+from al_core.learning.keytop import pick_top
 from al_core.learning.lookahead import Lookaheads
 from al_core.learning.models import check_model_for, make_model
 from al_core.learning.modelstate import ModelState, Queried
@@ -81,6 +82,7 @@ class LabelingSession(ModelState):
         self._actions: list[_Action] = []
         self._rank: np.ndarray | None = None  # see scoring.rank_pool
         self._rank_cut = np.inf  # see scoring.rank_pool
+        self._rank_top = None  # see keytop
         self._last_fit_ms = 0.0
         self._last_query_ms = 0.0
         self._cold_scores: dict[int, float] = {}
@@ -181,6 +183,12 @@ class LabelingSession(ModelState):
         """The k best-ranked rows, ``held`` rows left out."""
         rank = self._rank
         assert rank is not None  # a model exists, so the pool was scored
+        if k == 1 and self._rank_top is not None:
+            # The rows holding the largest key are known from scoring: the same row
+            # as select_top_k's passes over the whole ranking would give.
+            picked = pick_top(self._rank_top, held, seed)
+            if picked is not None:
+                return picked
         saved = rank[held]
         rank[held] = -np.inf  # held rows out of this query only
         try:

@@ -113,10 +113,9 @@ def select_top_k(scores: np.ndarray, k: int = 1, random_state: RandomState = Non
         raise PoolExhaustedError(f"asked for {k} rows but only {n} are left to query")
     if k == 1 and not np.isnan(top := scores.max()):
         # The common case, in two passes instead of a partition of the whole pool.
-        ties = flatnonzero_by_block(scores.size, lambda rows: scores[rows] == top)
-        if ties.size == 1:
-            return ties  # no generator made: seeding one costs more than the passes
-        return ties[[int(as_generator(random_state).integers(ties.size))]]
+        return pick_tie(
+            flatnonzero_by_block(scores.size, lambda rows: scores[rows] == top), random_state
+        )
     rng = as_generator(random_state)
     if np.isnan(scores).any():
         scores = np.where(np.isnan(scores), -np.inf, scores)
@@ -136,6 +135,14 @@ def select_top_k(scores: np.ndarray, k: int = 1, random_state: RandomState = Non
     # Best first; equal scores in a random (seeded) order.
     order = np.lexsort((rng.random(chosen.size), -scores[chosen]))
     return chosen[order]
+
+
+def pick_tie(ties: np.ndarray, random_state: RandomState = None) -> np.ndarray:
+    """One of the ascending positions ``ties`` (all holding the largest score), drawn as
+    ``select_top_k`` draws it, shape (1,)."""
+    if ties.size == 1:
+        return ties  # no generator made: seeding one costs more than the passes
+    return ties[[int(as_generator(random_state).integers(ties.size))]]
 
 
 def _uncertainty(scorer: Callable[[np.ndarray], np.ndarray]):
