@@ -63,7 +63,7 @@ def test_rows_given_as_ids_count_as_blocks_do():
     assert top is not None and top.value == 0.7
     assert top.rows.tolist() == [1, 3, 5]
     rank[3] = -np.inf
-    assert keytop.KeyTopFinder.result(finder, rank).rows.tolist() == [1, 5]
+    assert finder.result(rank).rows.tolist() == [1, 5]
 
 
 def _binary_pool(n=6_000, seed=0, dtype=np.float64):
@@ -126,9 +126,8 @@ def test_a_session_queries_as_it_does_without_the_top_found_while_keying(monkeyp
         pending = s.test_ids_pending
         s.label_many(pending, y[pending])
     for step in range(12):
-        off._rank_top = None  # select_top_k's own passes
         held = off.query(4).ids[1:3] if step % 3 == 1 else ()
-        off._rank_top = None
+        off._rank_top = None  # select_top_k's own passes
         q_off, q_on = off.query(1, exclude=held), on.query(1, exclude=held)
         assert np.array_equal(q_off.ids, q_on.ids), step
         assert np.array_equal(q_off.scores, q_on.scores, equal_nan=True)

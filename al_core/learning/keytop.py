@@ -10,6 +10,7 @@ same row as ``select_top_k``, ties and all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,21 +41,22 @@ class KeyTopFinder:
 
     def add_block(self, keys: np.ndarray, start: int) -> None:
         """Take in the keys of rows ``start:start + len(keys)``."""
-        if keys.size:
-            self._take(keys, keys.max(), start, None)
+        self._take(keys, lambda at: at + start)
 
     def add_rows(self, keys: np.ndarray, rows: np.ndarray) -> None:
         """Take in the keys of the ascending rows ``rows`` (every other row's key lies
         below them)."""
-        if keys.size:
-            self._take(keys, keys.max(), 0, rows)
+        self._take(keys, lambda at: rows[at])
 
-    def _take(self, keys: np.ndarray, top, start: int, rows: np.ndarray | None) -> None:
+    def _take(self, keys: np.ndarray, rows_of: Callable[[np.ndarray], np.ndarray]) -> None:
+        """``rows_of`` maps positions in ``keys`` to the rows they key."""
+        if not keys.size:
+            return
+        top = keys.max()
         if np.isnan(top):
             self._nan = True
         elif top > -np.inf and top >= self._value:
-            at = np.flatnonzero(keys == top)
-            at = at + start if rows is None else rows[at]
+            at = rows_of(np.flatnonzero(keys == top))
             if top > self._value:
                 self._value, self._rows = top, [at]
             else:
