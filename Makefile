@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench bench-big suspects chromium postgresql clean
+.PHONY: run test lint format bench bench-big suspects chromium postgresql cc clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ chromium:
 postgresql:
 	$(call debian_package,ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1,postgresql,the PostgreSQL store's tests)
 
+# The screen's compiled kernel (al_core/learning/nativebits.py); without a compiler the
+# app keeps its numpy passes, but the tests check the kernel.
+cc:
+	$(call debian_package,command -v cc >/dev/null 2>&1,gcc,the screen's compiled kernel)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -44,7 +49,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(STAMP) chromium postgresql lint
+test: $(STAMP) chromium postgresql cc lint
 	$(BIN)/python -m pytest
 
 MODAL_VENV := .venv-modal
@@ -56,7 +61,7 @@ $(MODAL_STAMP): benchmarks/requirements-modal.txt requirements.txt
 	$(MODAL_VENV)/bin/pip install --quiet -r benchmarks/requirements-modal.txt
 	touch $(MODAL_STAMP)
 
-bench: $(STAMP) $(MODAL_STAMP) chromium
+bench: $(STAMP) $(MODAL_STAMP) chromium cc
 	$(BIN)/python -m benchmarks all results.json
 	$(MODAL_VENV)/bin/python -m benchmarks engine results-modal.json
 	$(BIN)/python -m benchmarks.multiclass
@@ -66,7 +71,7 @@ bench: $(STAMP) $(MODAL_STAMP) chromium
 
 # 10,000,000 rows from a file on the server (about 25 minutes; opening the file peaks at
 # about 12 GB of memory, benchmarks/RESULTS.md).
-bench-big: $(STAMP) chromium
+bench-big: $(STAMP) chromium cc
 	$(BIN)/python -m benchmarks.pool_memory
 	$(BIN)/python -m benchmarks.big
 

@@ -36,6 +36,14 @@ def small_screen(monkeypatch):
     monkeypatch.setattr(screening, "FLOAT32_MIN_CLASSES", 3)
 
 
+@pytest.fixture(params=["compiled", "numpy"])
+def kernel(request, monkeypatch):
+    """The bit screen's sums from the compiled kernel (``nativebits``) or numpy's passes."""
+    if request.param == "numpy":
+        monkeypatch.setenv("AL_NATIVE", "0")
+    return request.param
+
+
 def _pool(seed: int, n: int = 4_000, n_classes: int = 6, scale: float = 3.0, dtype=np.float64):
     rng = np.random.default_rng(seed)
     X = np.round(rng.normal(size=(n, 8)) * scale, 1).astype(dtype)  # coarse: many exact ties
@@ -49,7 +57,7 @@ def _pool(seed: int, n: int = 4_000, n_classes: int = 6, scale: float = 3.0, dty
 @pytest.mark.parametrize("strategy", STRATEGIES)
 @pytest.mark.parametrize("seed", range(4))
 def test_keys_at_or_above_the_cut_are_exactly_the_rows_scored_there(
-    small_screen, strategy, seed, dtype
+    small_screen, kernel, strategy, seed, dtype
 ):
     X, _, model = _pool(seed, n_classes=3 + seed * 3, dtype=dtype)
     blocked = (np.arange(3_700, 4_000),)  # the rows the model was fitted on
@@ -86,7 +94,7 @@ def test_keys_at_or_above_the_cut_are_exactly_the_rows_scored_there(
 )
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_the_bit_bounds_hold_on_every_row(
-    small_screen, strategy, seed, n_classes, scale, C, tight, dtype
+    small_screen, kernel, strategy, seed, n_classes, scale, C, tight, dtype
 ):
     rng = np.random.default_rng(seed)
     X = (rng.normal(size=(3_000, 6)) * scale).astype(dtype)

@@ -131,6 +131,16 @@ def bit_scores_block(
     skip : ndarray of shape (m,), bool, optional
         Rows that may not be queried (labeled, test set).
     """
+    sums, second = bit_sums_block(d, work, with_second=strategy == "margin")
+    bounds_from_sums(sums, second, strategy, bounds, hi, best, lo, skip)
+
+
+def bit_sums_block(
+    d: np.ndarray, work: tuple[np.ndarray, np.ndarray], with_second: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Each row's sum of bit terms ``S`` and, if asked, its second largest term, shapes
+    (m,), float32, from ``d`` (shape (n_classes, m), float32, ``SCALE`` times the
+    decisions; overwritten). ``nativebits`` computes the same in one compiled pass."""
     bits, zeros = work
     top = d.max(axis=0)
     np.subtract(BIAS, top, out=top)
@@ -140,7 +150,21 @@ def bit_scores_block(
     np.maximum(d, zeros, out=d)
     np.copyto(bits, d, casting="unsafe")  # truncation: the floor of a non-negative value
     terms = bits.view(np.float32)
-    sums = terms.sum(axis=0)
+    return terms.sum(axis=0), second_largest(terms) if with_second else None
+
+
+def bounds_from_sums(
+    sums: np.ndarray,
+    second: np.ndarray | None,
+    strategy: str,
+    bounds: BitBounds,
+    hi: np.ndarray,
+    best: Largest,
+    lo: np.ndarray | None = None,
+    skip: np.ndarray | None = None,
+) -> None:
+    """``bit_scores_block`` from the rows' sums of bit terms and (margin) second largest
+    terms, shapes (m,), float32; ``sums`` may be overwritten."""
     if strategy == "least_confidence":
         if skip is not None:
             # A sum of 0: bounds of -inf (np.copyto with where= took twice as long).
@@ -165,8 +189,9 @@ def bit_scores_block(
             upper = bounds.upper_sum / largest(sums, best.k).astype(np.float64)
         best.add(1.0 - bounds.exact_error - upper)
         return
+    assert second is not None
     inverse = np.divide(1.0, sums, dtype=np.float64)
-    second = second_largest(terms).astype(np.float64)
+    second = second.astype(np.float64)
     # lo = 1 - (1 - e2_low) / S_low, hi = 1 - (1 - e2_high) / S_high
     e2 = np.divide(second, bounds.upper_term)
     np.subtract(1.0, e2, out=e2)

@@ -47,12 +47,14 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.base import ClassifierMixin
 
+from al_core.learning import nativebits
 from al_core.learning.bitexp import (
     BIT_STRATEGIES,
     SCALE,
     Largest,
     bit_bounds,
     bit_scores_block,
+    bounds_from_sums,
 )
 from al_core.learning.classmajor import (
     coef_layout,
@@ -247,6 +249,11 @@ def _bit_pass(
     b = None
     if pool.XT32 is None:  # a float32 pool's rows have no column of ones
         w, b = np.ascontiguousarray(w[:, :-1]), w[:, -1:]
+    else:
+        sums = nativebits.kernel() if w.shape[0] <= nativebits.MAX_CLASSES else None
+        if sums is not None:
+            w = np.ascontiguousarray(w)
+            return _native_blocks(sums, pool.XT32, w, strategy, bounds, out, lows, taken, best)
     return _blocks(pool, X, w, b, strategy, bounds, out, lows, taken, best)
 
 
@@ -271,6 +278,23 @@ def _blocks(pool, X, w, b, strategy, bounds, out, lows, taken, best):
         work = (bits[:, :m], zeros[:m])
         skip = None if taken is None else taken[start : start + m]
         bit_scores_block(scaled, strategy, work, bounds, hi, best, lo, skip)
+        yield
+
+
+def _native_blocks(bit_sums, XT, w, strategy, bounds, out, lows, taken, best):
+    # The same blocks as _blocks, their sums from one compiled pass (``nativebits``).
+    n = XT.shape[1]
+    m = min(SCREEN_BLOCK_ROWS, n)
+    sums = np.empty(m, dtype=np.float32)
+    second = np.empty(m, dtype=np.float32) if strategy == "margin" else None
+    for start in range(0, n, SCREEN_BLOCK_ROWS):
+        stop = min(start + SCREEN_BLOCK_ROWS, n)
+        m = stop - start
+        block_second = None if second is None else second[:m]
+        bit_sums(XT, w, start, stop, sums[:m], block_second)
+        hi, lo = out[start:stop], None if lows is None else lows[start:stop]
+        skip = None if taken is None else taken[start:stop]
+        bounds_from_sums(sums[:m], block_second, strategy, bounds, hi, best, lo, skip)
         yield
 
 
