@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from al_core.learning import nativebits, screening
-from al_core.learning.bitexp import SCALE
+from al_core.learning.bitexp import BIAS, SCALE
 
 
 @pytest.fixture
@@ -66,15 +66,34 @@ def test_the_kernel_sums_as_the_numpy_passes_do(
     # sum_k |w_k x_k| of exact (any order of additions), and so are their shifts by the
     # largest: each term within that many units of 2**-23 in its exponent, plus the
     # cast's truncation; the sums within that too, and their own roundings.
+    # The shift to BIAS rounds at BIAS's magnitude: a last-bit difference of a decision
+    # can move a term by one ulp there.
     reach = np.abs(w.astype(np.float64)) @ np.abs(XT[:, start:stop].astype(np.float64))
     ulp = 2.0 ** (np.floor(np.log2(reach.max())) - 23)
-    units = 4 * (features + 2) * ulp + 2
+    shifted_ulp = 2.0 ** (np.floor(np.log2(float(BIAS) + 2 * reach.max())) - 23)
+    units = 4 * (features + 2) * ulp + 2 * shifted_ulp + 2
     rtol = 2.0 ** (units * 2.0**-23) - 1 + 4 * w.shape[0] * 2.0**-24
     np.testing.assert_allclose(sums, want_sums, rtol=rtol, atol=0)
     np.testing.assert_allclose(second, want_second, rtol=rtol, atol=0)
     alone = np.empty(rows, np.float32)
     bit_sums(XT, w, start, stop, alone)  # without the second largest terms
     np.testing.assert_array_equal(alone, sums)
+    # A float32 pool read as it is, row by row, its intercepts apart.
+    X, w_rows, b = np.ascontiguousarray(XT[:-1].T), np.ascontiguousarray(w[:, :-1]), w[:, -1].copy()
+    if features <= nativebits.MAX_FEATURES:
+        by_rows, second_rows = np.empty(rows, np.float32), np.empty(rows, np.float32)
+        bit_sums(X, w_rows, start, stop, by_rows, second_rows, None, b)
+        np.testing.assert_allclose(by_rows, want_sums, rtol=rtol, atol=0)
+        np.testing.assert_allclose(second_rows, want_second, rtol=rtol, atol=0)
+    # Least confidence's upper bounds, as bounds_from_sums writes them from these sums.
+    skip, hi = rng.random(rows) < 0.25, np.empty(rows)
+    neg_lower, c_hi = -float(rng.uniform(0.8, 1.2)), float(rng.uniform(1.0, 1.1))
+    bit_sums(XT, w, start, stop, alone, None, (skip, hi, neg_lower, c_hi))
+    want = np.where(skip, np.float32(0), sums)
+    np.testing.assert_array_equal(alone, want)
+    with np.errstate(divide="ignore"):
+        np.testing.assert_array_equal(hi, np.divide(neg_lower, want, dtype=np.float64) + c_hi)
+    assert np.all(hi[skip] == -np.inf)
 
 
 def test_bad_arrays_are_refused_before_the_c_code_reads_them():
@@ -92,6 +111,11 @@ def test_bad_arrays_are_refused_before_the_c_code_reads_them():
         bit_sums(XT, w[:, :-1].copy(), 0, 100, sums)
     with pytest.raises(ValueError, match="wrong type, shape or layout"):
         bit_sums(XT, w[:1].copy(), 0, 100, sums)
+    skip, hi = np.zeros(100, bool), np.empty(100)
+    with pytest.raises(ValueError, match="wrong type, shape or layout"):
+        bit_sums(XT, w, 0, 100, sums, None, (skip.view(np.uint8), hi, -1.0, 1.0))
+    with pytest.raises(ValueError, match="wrong type, shape or layout"):
+        bit_sums(XT, w, 0, 100, sums, None, (skip, np.empty(200)[::2], -1.0, 1.0))
 
 
 def test_no_compiler_leaves_the_numpy_passes(fresh_kernel, monkeypatch):
@@ -113,8 +137,8 @@ def test_a_kernel_that_sums_wrongly_is_not_used(fresh_kernel, monkeypatch):
     def off_by_a_bit(library):
         bit_sums = wrap(library)
 
-        def wrong(XT, w, start, stop, sums, second=None):
-            bit_sums(XT, w, start, stop, sums, second)
+        def wrong(XT, w, start, stop, sums, *rest):
+            bit_sums(XT, w, start, stop, sums, *rest)
             sums *= np.float32(1.001)
 
         return wrong
@@ -130,11 +154,17 @@ def test_al_native_0_turns_it_off(monkeypatch):
 
 @pytest.mark.parametrize("strategy", ["least_confidence", "margin"])
 @pytest.mark.parametrize("n_classes", [3, 10, 17])
-def test_the_screen_queries_the_same_with_the_kernel_or_without(monkeypatch, strategy, n_classes):
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_screen_queries_the_same_with_the_kernel_or_without(
+    monkeypatch, strategy, n_classes, dtype
+):
     """The kernel's sums may differ from the numpy passes' in a last bit (another order of
     additions), and with them a bound below the cut; never a key at or above either
     cut, which is the exact score, nor the rows a query takes."""
     monkeypatch.setattr(screening, "SCREEN_TOP", 40)
+    monkeypatch.setattr(screening, "FLOAT32_SCREEN", True)  # numpy's passes too
+    monkeypatch.setattr(screening, "FLOAT32_STRATEGIES", ("least_confidence", "margin"))
+    monkeypatch.setattr(screening, "FLOAT32_MIN_CLASSES", 3)
     from sklearn.datasets import make_classification
     from sklearn.linear_model import LogisticRegression
 
@@ -145,6 +175,7 @@ def test_the_screen_queries_the_same_with_the_kernel_or_without(monkeypatch, str
     X, y = make_classification(
         SCREEN_MIN_ROWS + 1_000, 12, n_informative=8, n_classes=n_classes, random_state=n_classes
     )
+    X = X.astype(dtype)
     model = LogisticRegression(max_iter=300).fit(X[:400], y[:400])
     blocked = (np.arange(400),)
 

@@ -297,15 +297,18 @@ def test_a_float32_pool_is_read_as_it_is_and_not_kept_alive(small_screen):
     ("strategy", "n_classes", "screened"),
     [("least_confidence", 8, True), ("least_confidence", 7, False), ("margin", 10, False)],
 )
-def test_float32_pools_are_screened_where_it_is_quicker(monkeypatch, strategy, n_classes, screened):
+def test_float32_pools_are_screened_where_it_is_quicker(
+    monkeypatch, kernel, strategy, n_classes, screened
+):
     """Least confidence from 8 classes; margin's looser bounds leave too many candidates;
-    none where numpy's AVX-512 exponentials make the exact scores quicker."""
+    with numpy's passes, none where numpy's AVX-512 exponentials make the exact scores
+    quicker; with the compiled kernel, wherever it applies."""
     monkeypatch.setattr(screenpool, "SCREEN_MIN_ROWS", 1_000)
     X, _, model = _pool(2, n_classes=n_classes, dtype=np.float32)
     for on in (True, False):
         monkeypatch.setattr(screening, "FLOAT32_SCREEN", on)
         _, cut = rank_pool(model, X, strategy, (), 1_024, np.random.default_rng(0), screen=True)
-        assert (cut > -np.inf) == (screened and on)
+        assert (cut > -np.inf) == (screened and (on or kernel == "compiled"))
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -447,3 +450,20 @@ def test_a_kept_mask_of_the_blocked_rows_keys_as_the_rows_do(small_screen, strat
     )
     assert -np.inf < cut == kept_cut and np.array_equal(keys, kept)
     assert np.all(kept[mask] == -np.inf) and np.all(kept[~mask] > -np.inf)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(
+        st.floats(-1e6, 1e6, allow_nan=False, width=32) | st.sampled_from([0.0, 1.0, np.inf]),
+        min_size=0,
+        max_size=3_000,
+    ),
+    k=st.integers(1, 70),
+)
+def test_the_largest_of_many_values_are_the_largest(values, k):
+    """Ties, zeros and infinities included: the same multiset as a whole partition."""
+    a = np.array(values, dtype=np.float32)
+    np.testing.assert_array_equal(
+        np.sort(bitexp.largest_of_many(a, k)), np.sort(bitexp.largest(a, k))
+    )

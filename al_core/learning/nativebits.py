@@ -39,6 +39,9 @@ import numpy as np
 
 SOURCE = Path(__file__).with_name("native") / "bitsums.c"
 MAX_CLASSES = 64
+MAX_FEATURES = 256
+"""Most features of a float32 pool the kernel reads row by row (a group's rows are
+copied into a fixed array, transposed)."""
 """Most classes the kernel takes (its accumulators are a fixed array)."""
 
 _FLAG_SETS = (
@@ -47,22 +50,27 @@ _FLAG_SETS = (
 )
 _COMMON = ("-shared", "-fPIC", "-std=gnu11", "-nostdlib")
 
-BitSums = Callable[[np.ndarray, np.ndarray, int, int, np.ndarray, "np.ndarray | None"], None]
+BitSums = Callable[..., None]
 
 _lock = threading.Lock()
 _loaded: dict[str, BitSums | None] = {}
 
 
 def kernel() -> BitSums | None:
-    """The compiled ``bit_sums(XT, w, start, stop, sums, second)``, built or loaded on
-    first call; None where it is turned off or cannot be built (the screen then keeps
+    """The compiled ``bit_sums(X, w, start, stop, sums, second, upper, intercept)``,
+    built or loaded on first call; None where it is turned off or cannot be built (the screen then keeps
     its numpy passes).
 
     The function writes, for rows ``start:stop`` of the pool ``XT`` (shape
     (n_features + 1, n_samples), float32, C-contiguous, last row ones) and scaled
     weights ``w`` (shape (n_classes, n_features + 1), float32, C-contiguous), the sum of
     each row's bit terms into ``sums`` (shape (stop - start,), float32) and, if given,
-    the second largest term into ``second``.
+    the second largest term into ``second``. With ``upper = (skip, hi, neg_lower,
+    c_hi)`` it then writes least confidence's upper bounds as ``bounds_from_sums``
+    does: ``sums`` zero where ``skip`` (bool), ``hi = neg_lower / sums + c_hi``
+    (float64; ``-inf`` where a sum is zero). With ``intercept`` (shape (n_classes,),
+    float32, scaled) ``X`` is a float32 pool itself, shape (n_samples, n_features), and
+    ``w`` of shape (n_classes, n_features).
     """
     if os.environ.get("AL_NATIVE", "1") == "0":
         return None
@@ -130,50 +138,66 @@ def _processor() -> bytes:
 
 def _wrap(library: ctypes.CDLL) -> BitSums:
     function = library.bit_sums
-    pointer, size = ctypes.c_void_p, ctypes.c_int64
-    function.argtypes = [pointer, size, size, pointer, size, size, size, pointer, pointer]
+    pointer, size, real = ctypes.c_void_p, ctypes.c_int64, ctypes.c_double
+    function.argtypes = [pointer, size, size, ctypes.c_int, pointer, pointer, size, size, size]
+    function.argtypes += [pointer, pointer, pointer, real, real, pointer]
     function.restype = ctypes.c_int
 
     def bit_sums(
-        XT: np.ndarray,
+        X: np.ndarray,
         w: np.ndarray,
         start: int,
         stop: int,
         sums: np.ndarray,
         second: np.ndarray | None = None,
+        upper: tuple[np.ndarray, np.ndarray, float, float] | None = None,
+        intercept: np.ndarray | None = None,
     ) -> None:
         # The C code reads raw memory: every shape and layout is checked here.
-        k, n = XT.shape
+        transposed = intercept is None
+        k, n = X.shape if transposed else X.shape[::-1]
         c = w.shape[0]
         rows = stop - start
+        skip, hi, neg_lower, c_hi = (None, None, 0.0, 0.0) if upper is None else upper
         if not (
-            XT.dtype == w.dtype == sums.dtype == np.float32
-            and XT.flags.c_contiguous
+            X.dtype == w.dtype == np.float32
+            and X.flags.c_contiguous
             and w.flags.c_contiguous
-            and sums.flags.c_contiguous
             and w.shape[1] == k
             and 0 <= start <= stop <= n
-            and sums.shape == (rows,)
-            and (second is None or (second.dtype == np.float32 and second.shape == (rows,)))
-            and (second is None or second.flags.c_contiguous)
             and 2 <= c <= MAX_CLASSES
+            and (transposed or (k <= MAX_FEATURES and _vector(intercept, np.float32, c)))
+            and _vector(sums, np.float32, rows)
+            and (second is None or _vector(second, np.float32, rows))
+            and (skip is None or _vector(skip, np.bool_, rows))
+            and (hi is None or _vector(hi, np.float64, rows))
         ):
             raise ValueError("bit_sums: arrays of the wrong type, shape or layout")
         status = function(
-            XT.ctypes.data,
+            X.ctypes.data,
             n,
             k,
+            int(transposed),
             w.ctypes.data,
+            None if intercept is None else intercept.ctypes.data,
             c,
             start,
             stop,
             sums.ctypes.data,
             None if second is None else second.ctypes.data,
+            None if skip is None else skip.ctypes.data,
+            neg_lower,
+            c_hi,
+            None if hi is None else hi.ctypes.data,
         )
         if status != 0:
             raise ValueError("bit_sums: the kernel refused its arguments")
 
     return bit_sums
+
+
+def _vector(a: np.ndarray | None, dtype: type, size: int) -> bool:
+    return a is not None and a.dtype == dtype and a.shape == (size,) and a.flags.c_contiguous
 
 
 def numpy_bit_sums(
@@ -201,12 +225,19 @@ def _agrees_with_numpy(function: BitSums) -> bool:
 
     w = (rng.normal(size=(classes, features + 1)) * SCALE).astype(np.float32)
     sums, second = np.empty(rows, np.float32), np.empty(rows, np.float32)
+    skip, hi = rng.random(rows) < 0.3, np.empty(rows)
     try:
-        function(XT, w, 0, rows, sums, second)
+        function(XT, w, 0, rows, sums, second, (skip, hi, -1.5, 1.25))
     except (ValueError, OSError):
         return False
     want_sums, want_second = numpy_bit_sums(XT, w, 0, rows)
+    want_sums[skip] = 0.0
+    with np.errstate(divide="ignore"):
+        want_hi = -1.5 / want_sums.astype(np.float64) + 1.25
+        own_hi = -1.5 / sums.astype(np.float64) + 1.25
     return bool(
         np.allclose(sums, want_sums, rtol=1e-4, atol=0)
         and np.allclose(second, want_second, rtol=1e-4, atol=0)
+        and np.allclose(hi, want_hi, rtol=1e-4, atol=0)
+        and np.array_equal(hi, own_hi)
     )

@@ -55,6 +55,7 @@ from al_core.learning.bitexp import (
     bit_bounds,
     bit_scores_block,
     bounds_from_sums,
+    least_confidence_upper,
 )
 from al_core.learning.classmajor import (
     coef_layout,
@@ -170,7 +171,9 @@ def screened_rank(
     if decision_dtype(model, X.dtype) != X.dtype:
         return None
     if X.dtype == np.float32 and not (
-        FLOAT32_SCREEN and strategy in FLOAT32_STRATEGIES and n_classes >= FLOAT32_MIN_CLASSES
+        (FLOAT32_SCREEN or _native_rows(X, n_classes))
+        and strategy in FLOAT32_STRATEGIES
+        and n_classes >= FLOAT32_MIN_CLASSES
     ):
         return None
     # Candidates are scored in products of gathered rows, which must round as each
@@ -249,12 +252,28 @@ def _bit_pass(
     b = None
     if pool.XT32 is None:  # a float32 pool's rows have no column of ones
         w, b = np.ascontiguousarray(w[:, :-1]), w[:, -1:]
-    else:
-        sums = nativebits.kernel() if w.shape[0] <= nativebits.MAX_CLASSES else None
-        if sums is not None:
-            w = np.ascontiguousarray(w)
-            return _native_blocks(sums, pool.XT32, w, strategy, bounds, out, lows, taken, best)
+        if _native_rows(X, w.shape[0]):
+            b = np.ascontiguousarray(b[:, 0])
+            passes = _native_blocks(
+                nativebits.kernel(), X, w, b, strategy, bounds, out, lows, taken, best
+            )
+            return passes
+    elif w.shape[0] <= nativebits.MAX_CLASSES and nativebits.kernel() is not None:
+        w = np.ascontiguousarray(w)
+        return _native_blocks(
+            nativebits.kernel(), pool.XT32, w, None, strategy, bounds, out, lows, taken, best
+        )
     return _blocks(pool, X, w, b, strategy, bounds, out, lows, taken, best)
+
+
+def _native_rows(X: np.ndarray, n_classes: int) -> bool:
+    """Whether the compiled kernel reads this float32 pool as it is."""
+    return (
+        X.dtype == np.float32
+        and n_classes <= nativebits.MAX_CLASSES
+        and X.shape[1] <= nativebits.MAX_FEATURES
+        and nativebits.kernel() is not None
+    )
 
 
 def _with_intercept(model: ClassifierMixin) -> np.ndarray:
@@ -281,20 +300,27 @@ def _blocks(pool, X, w, b, strategy, bounds, out, lows, taken, best):
         yield
 
 
-def _native_blocks(bit_sums, XT, w, strategy, bounds, out, lows, taken, best):
-    # The same blocks as _blocks, their sums from one compiled pass (``nativebits``).
-    n = XT.shape[1]
+def _native_blocks(bit_sums, X, w, b, strategy, bounds, out, lows, taken, best):
+    # The same blocks as _blocks, their sums (and least confidence's upper bounds) from
+    # one compiled pass (``nativebits``): of the float32 copy (b None), or of a float32
+    # pool itself with its intercepts b.
+    n = X.shape[1] if b is None else X.shape[0]
     m = min(SCREEN_BLOCK_ROWS, n)
     sums = np.empty(m, dtype=np.float32)
     second = np.empty(m, dtype=np.float32) if strategy == "margin" else None
+    fused = strategy == "least_confidence" and taken is not None and lows is None
+    terms = least_confidence_upper(bounds)
     for start in range(0, n, SCREEN_BLOCK_ROWS):
         stop = min(start + SCREEN_BLOCK_ROWS, n)
         m = stop - start
-        block_second = None if second is None else second[:m]
-        bit_sums(XT, w, start, stop, sums[:m], block_second)
         hi, lo = out[start:stop], None if lows is None else lows[start:stop]
         skip = None if taken is None else taken[start:stop]
-        bounds_from_sums(sums[:m], block_second, strategy, bounds, hi, best, lo, skip)
+        block_second = None if second is None else second[:m]
+        upper = (skip, hi, *terms) if fused else None
+        bit_sums(X, w, start, stop, sums[:m], block_second, upper, b)
+        bounds_from_sums(
+            sums[:m], block_second, strategy, bounds, hi, best, lo, skip, hi_written=fused
+        )
         yield
 
 
