@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+from al_core.learning.bitexp import SCALE, bit_sums_block
+
 SOURCE = Path(__file__).with_name("native") / "bitsums.c"
 MAX_CLASSES = 64
 MAX_FEATURES = 256
@@ -205,8 +207,6 @@ def numpy_bit_sums(
 ) -> tuple[np.ndarray, np.ndarray]:
     """What the kernel computes, in numpy passes as ``bitexp`` makes them: the sums and
     second largest terms of rows ``start:stop``, float32 (for checks)."""
-    from al_core.learning.bitexp import bit_sums_block
-
     d = np.matmul(w, XT[:, start:stop])
     work = (np.empty(d.shape, dtype=np.int32), np.zeros(d.shape[1], dtype=np.float32))
     sums, second = bit_sums_block(d, work, with_second=True)
@@ -221,8 +221,6 @@ def _agrees_with_numpy(function: BitSums) -> bool:
     rows, features, classes = 517, 9, 7  # not a whole number of the kernel's lanes
     XT = np.ones((features + 1, rows), dtype=np.float32)
     XT[:-1] = rng.normal(size=(features, rows))
-    from al_core.learning.bitexp import SCALE
-
     w = (rng.normal(size=(classes, features + 1)) * SCALE).astype(np.float32)
     sums, second = np.empty(rows, np.float32), np.empty(rows, np.float32)
     skip, hi = rng.random(rows) < 0.3, np.empty(rows)

@@ -34,17 +34,18 @@ margin, whose looser bounds leave 3-6 times the candidates (10 classes: 1.06x), 
 entropy; and not where numpy has its AVX-512 exponentials (``FLOAT32_SCREEN``): there
 the exact float32 scoring of 100,000 x 10 took 3.1 ms against the screen's 4.0 (its
 product from the pool's rows read as columns costs about twice that from a transposed
-copy, which a float32 pool does not get). Where the C kernel of ``nativebits`` builds, the bit bounds come from one compiled pass
+copy, which a float32 pool does not get).
+
+Where the C kernel of ``nativebits`` builds, the bit bounds come from one compiled pass
 instead of numpy's (the product, the largest decision, the shift, clamp, cast and sum,
 and least confidence's upper bounds): 100,000 rows of 10 classes took 0.6-0.8 ms inside
 a step against 2.2-2.7, and a float32 pool is then screened for least confidence from
 ``FLOAT32_MIN_CLASSES`` classes on every machine, its rows read as they are (the step
 1.52x-1.57x its floor against 1.80x-1.86x exact, ``/tmp`` timing, stop 36).
 
-Pools below ``screenpool.SCREEN_MIN_ROWS``
-rows, sparse ones, shapes whose gathered products BLAS rounds otherwise (OpenBLAS's
-float32 kernels at 20 classes) and bounds too loose to spare rows are scored exactly
-throughout.
+Pools below ``screenpool.SCREEN_MIN_ROWS`` rows, sparse ones, shapes whose gathered
+products BLAS rounds otherwise (OpenBLAS's float32 kernels at 20 classes) and bounds too
+loose to spare rows are scored exactly throughout.
 """
 
 from __future__ import annotations
@@ -178,7 +179,7 @@ def screened_rank(
     if decision_dtype(model, X.dtype) != X.dtype:
         return None
     if X.dtype == np.float32 and not (
-        (FLOAT32_SCREEN or _native_rows(X, n_classes))
+        (FLOAT32_SCREEN or _native_kernel(X, n_classes) is not None)
         and strategy in FLOAT32_STRATEGIES
         and n_classes >= FLOAT32_MIN_CLASSES
     ):
@@ -256,31 +257,25 @@ def _bit_pass(
         return None
     # Scaled in float64, rounded to float32 once (decision_error counts that rounding).
     w = (_with_intercept(model).astype(np.float64) * SCALE).astype(np.float32)
-    b = None
+    bit_sums = _native_kernel(X, w.shape[0])
     if pool.XT32 is None:  # a float32 pool's rows have no column of ones
-        w, b = np.ascontiguousarray(w[:, :-1]), w[:, -1:]
-        if _native_rows(X, w.shape[0]):
-            b = np.ascontiguousarray(b[:, 0])
-            passes = _native_blocks(
-                nativebits.kernel(), X, w, b, strategy, bounds, out, lows, taken, best
-            )
-            return passes
-    elif w.shape[0] <= nativebits.MAX_CLASSES and nativebits.kernel() is not None:
-        w = np.ascontiguousarray(w)
-        return _native_blocks(
-            nativebits.kernel(), pool.XT32, w, None, strategy, bounds, out, lows, taken, best
-        )
+        w, b = np.ascontiguousarray(w[:, :-1]), np.ascontiguousarray(w[:, -1])
+        source = X
+    else:
+        w, b, source = np.ascontiguousarray(w), None, pool.XT32
+    if bit_sums is not None:
+        return _native_blocks(bit_sums, source, w, b, strategy, bounds, out, lows, taken, best)
     return _blocks(pool, X, w, b, strategy, bounds, out, lows, taken, best)
 
 
-def _native_rows(X: np.ndarray, n_classes: int) -> bool:
-    """Whether the compiled kernel reads this float32 pool as it is."""
-    return (
-        X.dtype == np.float32
-        and n_classes <= nativebits.MAX_CLASSES
-        and X.shape[1] <= nativebits.MAX_FEATURES
-        and nativebits.kernel() is not None
-    )
+def _native_kernel(X: np.ndarray, n_classes: int) -> nativebits.BitSums | None:
+    """The compiled kernel where it reads this pool (a float64 one through its float32
+    copy, a float32 one row by row), else None."""
+    if n_classes > nativebits.MAX_CLASSES:
+        return None
+    if X.dtype == np.float32 and X.shape[1] > nativebits.MAX_FEATURES:
+        return None
+    return nativebits.kernel()
 
 
 def _with_intercept(model: ClassifierMixin) -> np.ndarray:
@@ -299,7 +294,7 @@ def _blocks(pool, X, w, b, strategy, bounds, out, lows, taken, best):
         m = block.shape[1]
         scaled = np.matmul(w, block, out=d[:, :m])
         if b is not None:
-            scaled += b  # the intercept, where the rows have no column of ones
+            scaled += b[:, None]  # the intercept, where the rows have no column of ones
         hi, lo = out[start : start + m], None if lows is None else lows[start : start + m]
         work = (bits[:, :m], zeros[:m])
         skip = None if taken is None else taken[start : start + m]
