@@ -53,10 +53,11 @@ def gather_rows(
     n_features: int,
     n_classes: int,
     dtype: str,
-    coef_order: Literal["C", "F"],
+    coef_order: Literal["C", "F", "vector"],
 ) -> int | None:
     """The fewest rows of ``GATHER_SIZES`` whose gathered products round as the product
-    ``X @ coef.T`` of a chunk of each of ``chunk_lengths`` rows; None if none does."""
+    ``X @ coef.T`` of a chunk of each of ``chunk_lengths`` rows (``X @ w`` for a
+    ``"vector"`` of weights, a two-class model's); None if none does."""
     for rows in GATHER_SIZES:
         if all(
             gathered_product_matches(length, n_features, n_classes, dtype, coef_order, rows)
@@ -72,7 +73,7 @@ def gathered_product_matches(
     n_features: int,
     n_classes: int,
     dtype: str,
-    coef_order: Literal["C", "F"],
+    coef_order: Literal["C", "F", "vector"],
     gather_rows: int = GATHER_SIZES[0],
 ) -> bool:
     """Whether ``exact_scores``'s products of ``gather_rows`` rows round as the chunk's
@@ -85,17 +86,22 @@ def gathered_product_matches(
     """
     rng = np.random.default_rng(chunk_rows + 7 * n_features)
     X = rng.standard_normal((chunk_rows, n_features)).astype(dtype)
-    coef = np.asarray(rng.standard_normal((n_classes, n_features)), dtype=dtype, order=coef_order)
-    whole = X @ coef.T
+    if coef_order == "vector":  # a matrix-vector product, as a two-class model's keys
+        coef = rng.standard_normal(n_features).astype(dtype)
+    else:
+        coef = np.asarray(
+            rng.standard_normal((n_classes, n_features)), dtype=dtype, order=coef_order
+        ).T
+    whole = X @ coef
     gathered = np.zeros((gather_rows, n_features), dtype=dtype)
     body = rng.permutation(max(chunk_rows - TAIL, 0))
     for start in range(0, body.size, gather_rows - TAIL):
         part = body[start : start + gather_rows - TAIL]
         gathered[: part.size] = X[part]
-        if not np.array_equal((gathered @ coef.T)[: part.size], whole[part]):
+        if not np.array_equal((gathered @ coef)[: part.size], whole[part]):
             return False
     end = end_rows(chunk_rows, gather_rows)
-    return bool(np.array_equal(X[-end:] @ coef.T, whole[-end:]))
+    return bool(np.array_equal(X[-end:] @ coef, whole[-end:]))
 
 
 def end_rows(chunk_rows: int, gather_rows: int) -> int:
@@ -130,6 +136,44 @@ def exact_scores(
     gather_rows : int
         Rows of each product of gathered rows, padding included.
     """
+    for product, part in _products(X, ids, model.coef_.T, chunk_rows, gather_rows):
+        _score_rows(model, product, part.size, strategy, out, part)
+
+
+def exact_keys(
+    X: np.ndarray,
+    ids: np.ndarray,
+    w: np.ndarray,
+    b: float,
+    chunk_rows: int,
+    out: np.ndarray,
+    gather_rows: int,
+) -> None:
+    """Write a two-class model's exact keys ``-|X @ w + b|`` of the rows ``ids`` into
+    ``out[ids]``, as ``scoring.rank_pool`` keys the pool in chunks of ``chunk_rows``, in
+    products of ``gather_rows`` rows (which ``gather_rows`` vouches for, layout
+    ``"vector"``).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    ids : ndarray of int, shape (n_ids,)
+    w : ndarray of shape (n_features,)
+    b : float
+        The intercept, of X's float type.
+    chunk_rows : int
+    out : ndarray of shape (n_samples,)
+    gather_rows : int
+    """
+    for product, part in _products(X, ids, w, chunk_rows, gather_rows):
+        d = product[: part.size] + b
+        np.abs(d, out=d)
+        out[part] = np.negative(d)
+
+
+def _products(X, ids, coef, chunk_rows, gather_rows):
+    """``(product, part)``: the first ``part.size`` rows of ``product`` are the products
+    ``X[part] @ coef`` as the chunks' own products round them, part by part."""
     n = X.shape[0]
     chunk_start = ids - ids % chunk_rows
     chunk_end = np.minimum(chunk_start + chunk_rows, n)
@@ -139,14 +183,12 @@ def exact_scores(
     for start in range(0, body.size, gather_rows - TAIL):
         part = body[start : start + gather_rows - TAIL]
         np.take(X, part, axis=0, out=gathered[: part.size])
-        _score_rows(model, gathered @ model.coef_.T, part.size, strategy, out, part)
+        yield gathered @ coef, part
     for end in np.unique(chunk_end[at_end]):
         mine = at_end & (chunk_end == end)
         part = ids[mine]
         first = int(end) - end_rows(int(end - chunk_start[mine][0]), gather_rows)
-        rows = part - first
-        product = X[first:end] @ model.coef_.T
-        _score_rows(model, product[rows], rows.size, strategy, out, part)
+        yield (X[first:end] @ coef)[part - first], part
 
 
 def _score_rows(

@@ -27,7 +27,7 @@ from al_core.learning.labelstate import LabelState
 from al_core.learning.lookahead import Lookahead, Lookaheads, Step
 from al_core.learning.models import fit_labeled, full_proba, predict_fast
 from al_core.learning.query import LEARN, TEST, HistoryKind
-from al_core.learning.scoring import rank_pool, scores_of
+from al_core.learning.scoring import keys_are_scores, rank_pool, scores_of
 from al_core.learning.screening import screen_top
 from al_core.learning.stopping import LAG, agreement
 
@@ -329,7 +329,7 @@ class ModelState(LabelState):
         model, strategy, shown = self._shown_scores
         if model is self.model and strategy == self.config.strategy and row_id in shown:
             return shown[row_id]
-        if self._rank[row_id] >= self._rank_cut:
+        if self._rank[row_id] >= self._rank_cut and keys_are_scores(self.model):
             return float(self._rank[row_id])
         return float(self._scores_of([row_id])[0])
 

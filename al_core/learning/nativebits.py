@@ -9,48 +9,33 @@ it (``/tmp`` timing, AVX-512 AMD, stop 36). numba was tried first and dropped: i
 the product unvectorized (4.4 ms) or no quicker than OpenBLAS, and its import took 115
 MB of resident memory before compiling anything.
 
-The kernel is compiled on first use with the system's C compiler (``$CC``, else ``cc``),
-for this machine's instructions (``-march=native``; without it where the compiler does
-not take it), without ``-ffast-math`` and without the C library (``-nostdlib``: no
-headers or C runtime needed), into a cache directory (``$AL_NATIVE_DIR``, else
-``$XDG_CACHE_HOME/al_core``, else ``~/.cache/al_core``), named by a hash of the source,
-the flags, the compiler and the processor; later processes load it. Where there is no
-compiler, the build fails, or the kernel's sums on a fixed check disagree with numpy's,
-``kernel()`` is None and the screen keeps its numpy passes; ``AL_NATIVE=0`` turns it off.
-Either way the queries are the same: the kernel computes the same float32 values as
-those passes (its decisions in another order of additions, which the screen's bound on
-their error covers), and every row it cannot decide is scored exactly as before.
+It is built and loaded by ``nativebuild`` (compiled once per machine, kept in a cache
+directory, ``AL_NATIVE=0`` to turn it off). Where there is no compiler, the build fails,
+or the kernel's sums on a fixed check disagree with numpy's, ``kernel()`` is None and
+the screen keeps its numpy passes. Either way the queries are the same: the kernel
+computes the same float32 values as those passes (its decisions in another order of
+additions, which the screen's bound on their error covers), and every row it cannot
+decide is scored exactly as before.
 """
 
 from __future__ import annotations
 
 import ctypes
-import hashlib
-import os
-import platform
-import shutil
-import subprocess
-import tempfile
 import threading
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
+from al_core.learning import nativebuild
 from al_core.learning.bitexp import SCALE, bit_sums_block
+from al_core.learning.nativebuild import is_vector as _vector
 
-SOURCE = Path(__file__).with_name("native") / "bitsums.c"
+SOURCE = nativebuild.NATIVE_DIR / "bitsums.c"
 MAX_CLASSES = 64
+"""Most classes the kernel takes (its accumulators are a fixed array)."""
 MAX_FEATURES = 256
 """Most features of a float32 pool the kernel reads row by row (a group's rows are
 copied into a fixed array, transposed)."""
-"""Most classes the kernel takes (its accumulators are a fixed array)."""
-
-_FLAG_SETS = (
-    ("-O3", "-march=native", "-ffp-contract=fast", "-fno-fast-math"),
-    ("-O3", "-ffp-contract=fast", "-fno-fast-math"),
-)
-_COMMON = ("-shared", "-fPIC", "-std=gnu11", "-nostdlib")
 
 BitSums = Callable[..., None]
 
@@ -60,8 +45,8 @@ _loaded: dict[str, BitSums | None] = {}
 
 def kernel() -> BitSums | None:
     """The compiled ``bit_sums(X, w, start, stop, sums, second, upper, intercept)``,
-    built or loaded on first call; None where it is turned off or cannot be built (the screen then keeps
-    its numpy passes).
+    built or loaded on first call; None where it is turned off or cannot be built (the
+    screen then keeps its numpy passes).
 
     The function writes, for rows ``start:stop`` of the pool ``XT`` (shape
     (n_features + 1, n_samples), float32, C-contiguous, last row ones) and scaled
@@ -74,7 +59,7 @@ def kernel() -> BitSums | None:
     float32, scaled) ``X`` is a float32 pool itself, shape (n_samples, n_features), and
     ``w`` of shape (n_classes, n_features).
     """
-    if os.environ.get("AL_NATIVE", "1") == "0":
+    if not nativebuild.enabled():
         return None
     with _lock:
         if "bit_sums" not in _loaded:
@@ -82,60 +67,8 @@ def kernel() -> BitSums | None:
         return _loaded["bit_sums"]
 
 
-def cache_dir() -> Path:
-    """Where compiled kernels are kept."""
-    if os.environ.get("AL_NATIVE_DIR"):
-        return Path(os.environ["AL_NATIVE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "al_core"
-
-
 def _build_and_check() -> BitSums | None:
-    compiler = shutil.which(os.environ.get("CC", "cc"))
-    if compiler is None:
-        return None
-    for flags in _FLAG_SETS:
-        library = _build(compiler, flags)
-        if library is not None:
-            function = _wrap(library)
-            return function if _agrees_with_numpy(function) else None
-    return None
-
-
-def _build(compiler: str, flags: tuple[str, ...]) -> ctypes.CDLL | None:
-    source = SOURCE.read_bytes()
-    key = hashlib.sha256(
-        b"\0".join([source, " ".join(flags).encode(), compiler.encode(), _processor()])
-    ).hexdigest()[:16]
-    target = cache_dir() / f"bitsums-{key}.so"
-    try:
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            # Built beside the target and renamed: a process that loads it meanwhile
-            # sees the whole file or none.
-            with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-                built = Path(tmp) / target.name
-                command = [compiler, *flags, *_COMMON, "-o", str(built), str(SOURCE)]
-                done = subprocess.run(command, capture_output=True, timeout=120, check=False)
-                if done.returncode != 0:
-                    return None
-                os.replace(built, target)
-        return ctypes.CDLL(str(target))
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
-def _processor() -> bytes:
-    """What ``-march=native`` builds for: the machine and its instruction flags."""
-    flags = b""
-    try:
-        for line in Path("/proc/cpuinfo").read_bytes().splitlines():
-            if line.startswith((b"flags", b"Features")):
-                flags = line
-                break
-    except OSError:
-        pass
-    return platform.machine().encode() + b"\0" + flags
+    return nativebuild.first_checked(SOURCE, _wrap, _agrees_with_numpy)
 
 
 def _wrap(library: ctypes.CDLL) -> BitSums:
@@ -196,10 +129,6 @@ def _wrap(library: ctypes.CDLL) -> BitSums:
             raise ValueError("bit_sums: the kernel refused its arguments")
 
     return bit_sums
-
-
-def _vector(a: np.ndarray | None, dtype: type, size: int) -> bool:
-    return a is not None and a.dtype == dtype and a.shape == (size,) and a.flags.c_contiguous
 
 
 def numpy_bit_sums(

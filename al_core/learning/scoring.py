@@ -24,6 +24,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 
 from al_core.data.matrix import row_slice
+from al_core.learning.binaryscreen import screened_binary_rank
 from al_core.learning.classmajor import can_score, score_block
 from al_core.learning.keytop import KeyTopFinder
 from al_core.learning.models import is_plain_logistic, predict_proba_fast
@@ -34,6 +35,12 @@ from al_core.learning.strategies import SCORERS, RandomState, as_generator
 
 def _binary_linear(model: ClassifierMixin) -> bool:
     return is_plain_logistic(model) and model.coef_.shape[0] == 1
+
+
+def keys_are_scores(model: ClassifierMixin | None) -> bool:
+    """Whether ``rank_pool``'s keys at or above its cut are the strategy's scores (not
+    so for a two-class plain logistic regression, keyed ``-|decision|``)."""
+    return model is not None and not _binary_linear(model)
 
 
 def rank_pool(
@@ -68,8 +75,8 @@ def rank_pool(
         (on a pool of millions a fresh array each label costs a page fault per 4 KB,
         and the allocator's heap grows with the freed ones); otherwise a new array.
     screen : bool
-        Allow the screen of ``screening`` where it applies (a query that reaches below
-        its cut must then score the pool again without it).
+        Allow the screen of ``screening`` or ``binaryscreen`` where it applies (a query
+        that reaches below its cut must then score the pool again without it).
     screen_top : int, optional
         Rows not blocked that the screen keys with their exact scores (``screen_top``
         of ``screening``: a query's rows and those it holds out, and some room);
@@ -92,7 +99,9 @@ def rank_pool(
         Keys at or above it are the strategy's scores themselves, and every row whose
         score is at or above it is keyed so; below it, keys are float32 scores of the
         screen. ``-inf`` when every key is the score; ``inf`` when none is but the keys
-        rank every row exactly (use ``scores_of`` for the rows shown).
+        rank every row exactly (use ``scores_of`` for the rows shown). For a two-class
+        plain logistic regression the same holds of its keys ``-|decision|`` rather
+        than of the scores (``keys_are_scores``), ``inf`` when it is not screened.
     """
     n = X.shape[0]
     scorer = SCORERS[strategy]
@@ -107,6 +116,12 @@ def rank_pool(
         as_generator(random_state).random(out=rank)
         cut = np.inf
     elif binary_linear:
+        if screen:
+            screened = screened_binary_rank(
+                model, X, chunk_rows, rank, blocked, screen_top, blocked_mask, top
+            )
+            if screened is not None:
+                return rank, screened  # blocked rows keyed -inf already
         w = model.coef_[0].astype(X.dtype, copy=False)
         b = X.dtype.type(model.intercept_[0])
         for start in range(0, n, chunk_rows):

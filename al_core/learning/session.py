@@ -33,6 +33,7 @@ from al_core.learning.lookahead import Lookaheads
 from al_core.learning.models import check_model_for, make_model
 from al_core.learning.modelstate import ModelState, Queried
 from al_core.learning.query import TEST, HistoryKind, Query, QueryKind
+from al_core.learning.scoring import keys_are_scores
 from al_core.learning.stopping import stop_set_rows
 from al_core.learning.strategies import as_generator, select_top_k
 
@@ -174,7 +175,8 @@ class LabelingSession(ModelState):
             self.rescore(screen=False)
             ids = self._select(k, held, seed)
         rank = self._rank
-        scores = rank[ids] if rank[ids[-1]] >= self._rank_cut else self._scores_of(ids)
+        exact = rank[ids[-1]] >= self._rank_cut and keys_are_scores(self.model)
+        scores = rank[ids] if exact else self._scores_of(ids)
         shown = dict(zip(ids.tolist(), scores.tolist(), strict=True))
         self._shown_scores = (self.model, self.config.strategy, shown)
         return Query(ids, scores, "strategy", self.config.strategy, self.model_version)

@@ -1,0 +1,248 @@
+"""The two-class screen: the compiled keys within their bound of BLAS's, every row that a
+query can take keyed exactly, and the same queries as keying the pool exactly."""
+
+import shutil
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.linear_model import LogisticRegression
+
+from al_core.learning import binaryscreen, nativebuild, nativekeys
+from al_core.learning.keytop import KeyTopFinder
+from al_core.learning.roundoff import U64
+from al_core.learning.scoring import keys_are_scores, rank_pool
+from al_core.learning.strategies import select_top_k
+
+
+@pytest.fixture
+def fresh_kernel(monkeypatch, tmp_path):
+    """A kernel built anew into an empty cache directory."""
+    monkeypatch.setattr(nativekeys, "_loaded", {})
+    monkeypatch.setenv("AL_NATIVE_DIR", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def small_pools(monkeypatch):
+    """Pools of a few thousand rows screened, so that tests stay quick."""
+    monkeypatch.setattr(binaryscreen, "SCREEN_MIN_ROWS", 1_000)
+
+
+def _pool(seed, n, features, duplicates=0):
+    """A two-class pool and a model fitted on its first 200 rows; ``duplicates`` copies
+    of one row spread over it, so that keys tie."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, features)) + rng.normal(size=features)
+    y = (X[:, 0] + 0.5 * rng.normal(size=n) > X[:, 0].mean()).astype(int)
+    if duplicates:
+        X[rng.choice(np.arange(200, n), duplicates, replace=False)] = X[n // 2]
+    model = LogisticRegression(max_iter=500).fit(X[:200], y[:200])
+    return np.ascontiguousarray(X), model
+
+
+def test_the_kernel_is_built_where_there_is_a_compiler(fresh_kernel):
+    assert shutil.which("cc") is not None, "make test installs Debian's gcc"
+    assert nativekeys.kernel() is not None
+    (built,) = fresh_kernel.glob("rowkeys-*.so")
+    nativekeys._loaded.clear()
+    assert nativekeys.kernel() is not None
+    assert list(fresh_kernel.glob("rowkeys-*.so")) == [built]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(1, 300),
+    features=st.integers(1, 80),
+    scale=st.sampled_from([1e-3, 1.0, 1e3]),
+    top=st.integers(1, 40),
+    margin=st.sampled_from([0.0, 1e-12, 0.1, 10.0]),
+    skipped=st.floats(0.0, 1.0),
+)
+def test_the_kernel_keys_and_gathers_every_row_near_the_top(
+    seed, rows, features, scale, top, margin, skipped
+):
+    """Any shape (rows not a multiple of its 8 lanes, features past its unrolled cases
+    and not a multiple of 8): keys within the rounding of two orders of additions of
+    ``-|X @ w + b|``, ``-inf`` where skipped; every row within ``margin`` of the
+    ``top``-th largest key gathered, in order, with its key."""
+    row_keys = nativekeys.kernel()
+    assert row_keys is not None
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(rows, features)) * scale
+    w, b = rng.normal(size=features), float(rng.normal())
+    skip, keys = rng.random(rows) < skipped, np.full(rows, np.nan)
+    found = row_keys(X, w, b, skip, keys, top, margin)
+    assert found is not None
+    want = -np.abs(X @ w + b)
+    bound = 2 * (features + 2) * U64 * (np.abs(X) @ np.abs(w) + abs(b))
+    free = ~skip
+    assert np.all(np.abs(keys[free] - want[free]) <= bound[free])
+    assert np.all(keys[skip] == -np.inf)
+    rows_found, keys_found = found
+    assert np.all(np.diff(rows_found) > 0)
+    np.testing.assert_array_equal(keys_found, keys[rows_found])
+    assert not skip[rows_found].any()
+    if free.sum() >= top:
+        floor = np.sort(keys[free])[-top] - margin
+        assert np.isin(np.flatnonzero(free & (keys >= floor)), rows_found).all()
+    else:
+        np.testing.assert_array_equal(rows_found, np.flatnonzero(free))
+
+
+def test_an_infinity_next_to_a_row_does_not_spoil_its_key():
+    """A row's last chunk of 8 lanes reads into the next row: those lanes are cleared,
+    not multiplied by a zero weight (inf * 0 is NaN)."""
+    X = np.ones((64, 5))
+    X[1::2] = np.inf
+    keys = np.empty(64)
+    nativekeys.kernel()(X, np.ones(5), 0.0, None, keys, 3, 0.0)
+    np.testing.assert_array_equal(keys[::2], -5.0)
+    assert np.all(np.isinf(keys[1::2]))
+
+
+def test_bad_arrays_are_refused_before_the_kernel_reads_them():
+    row_keys = nativekeys.kernel()
+    X, keys = np.zeros((50, 4)), np.empty(50)
+    for bad in (
+        (X.astype(np.float32), np.zeros(4), keys),
+        (np.asfortranarray(X), np.zeros(4), keys),
+        (X, np.zeros(3), keys),
+        (X, np.zeros(4), np.empty(49)),
+    ):
+        with pytest.raises(ValueError, match="wrong type, shape or layout"):
+            row_keys(bad[0], bad[1], 0.0, None, bad[2], 5, 0.0)
+    with pytest.raises(ValueError, match="wrong type, shape or layout"):
+        row_keys(X, np.zeros(4), 0.0, np.zeros(49, bool), keys, 5, 0.0)
+
+
+def test_thousands_of_ties_at_the_top_leave_the_exact_path(small_pools):
+    """Rows tied within the margin by the thousand overflow what the kernel keeps: the
+    screen steps aside and the pool is keyed exactly."""
+    X, model = _pool(1, 12_000, 6, duplicates=6_000)
+    X[200:] = X[5_000]  # every free row the same
+    out = np.empty(X.shape[0])
+    assert binaryscreen.screened_binary_rank(model, X, 65_536, out, (np.arange(200),)) is None
+    rank, cut = rank_pool(model, X, "margin", (np.arange(200),), 65_536, 0, screen=True)
+    exact, _ = rank_pool(model, X, "margin", (np.arange(200),), 65_536, 0)
+    assert cut == np.inf
+    np.testing.assert_array_equal(rank, exact)
+
+
+@pytest.mark.parametrize("duplicates", [0, 300])
+@pytest.mark.parametrize("chunk_rows", [65_536, 2_500])
+@pytest.mark.parametrize("features", [1, 7, 20, 65])
+def test_the_screen_keys_every_row_above_its_cut_exactly(
+    small_pools, duplicates, chunk_rows, features
+):
+    """Against the exact keys of the chunks' own products: a key at or above the cut is
+    the exact key, exactly the rows whose exact key reaches the cut are keyed so, at
+    least ``top`` of them, and the largest key and its tied rows are the exact ones."""
+    X, model = _pool(features + duplicates, 9_000, features, duplicates)
+    blocked = (np.arange(200), np.arange(3_000, 3_500))
+    exact, exact_cut = rank_pool(model, X, "least_confidence", blocked, chunk_rows, 0)
+    assert exact_cut == np.inf
+    top, found = KeyTopFinder(), KeyTopFinder()
+    screened, cut = rank_pool(
+        model, X, "least_confidence", blocked, chunk_rows, 0, screen=True, screen_top=50, top=top
+    )
+    found.add_block(exact, 0)
+    assert -np.inf < cut < np.inf
+    above = screened >= cut
+    np.testing.assert_array_equal(above, exact >= cut)
+    np.testing.assert_array_equal(screened[above], exact[above])
+    assert above.sum() >= 50
+    assert np.all(screened[np.concatenate(blocked)] == -np.inf)
+    want, got = found.result(exact), top.result(screened)
+    assert got.value == want.value
+    np.testing.assert_array_equal(got.rows, want.rows)
+    for k in (1, 10, 50):
+        for seed in range(3):
+            np.testing.assert_array_equal(
+                select_top_k(screened, k, seed), select_top_k(exact, k, seed)
+            )
+
+
+@pytest.mark.parametrize("strategy", ["least_confidence", "margin", "entropy"])
+def test_a_screened_session_queries_and_shows_as_an_exact_one(monkeypatch, small_pools, strategy):
+    """Labels given one by one, a batch that reaches below the cut, rows held out: the
+    same rows as with the screen off, and the strategy's scores shown (not the keys)."""
+    from al_core import MISSING_LABEL, Dataset, LabelingSession, SessionConfig
+
+    X, model = _pool(3, 6_000, 9, duplicates=40)
+    y = (X[:, 0] > X[:, 0].mean()).astype(int)
+    known = np.full(len(y), MISSING_LABEL)
+    known[:30] = y[:30]
+
+    def session():
+        data = Dataset("p", X, tuple(f"f{i}" for i in range(9)), ("a", "b"), y=known)
+        config = SessionConfig(budget=None, n_test_to_label=40, seed=2, strategy=strategy)
+        s = LabelingSession(data, config)
+        pending = s.test_ids_pending
+        s.label_many(pending, y[pending])  # the test set, labeled at once
+        return s
+
+    def steps(s):
+        shown = []
+        for _ in range(6):
+            q = s.query()
+            cuts.append(s._rank_cut)
+            shown.append((q.ids.tolist(), q.scores.tolist()))
+            s.label(int(q.ids[0]), int(y[q.ids[0]]))
+        q = s.query(k=200)  # past the screen's top: scored exactly again
+        shown.append((q.ids.tolist(), q.scores.tolist()))
+        q = s.query(k=3, exclude=q.ids[:5].tolist())
+        shown.append((q.ids.tolist(), q.scores.tolist()))
+        return shown, s.score_of(int(q.ids[0]))
+
+    cuts = []
+    screened = session()
+    with_screen = steps(screened)
+    assert not keys_are_scores(screened.model)
+    assert all(-np.inf < cut < np.inf for cut in cuts[1:])  # the first query: cold start
+    cuts.clear()
+    monkeypatch.setenv("AL_NATIVE", "0")
+    without = steps(session())
+    assert all(cut == np.inf for cut in cuts[1:])
+    assert with_screen == without
+    ids, scores = with_screen[0][0]
+    assert all(0.0 <= s <= 1.0 for s in scores)
+
+
+def test_without_the_kernel_the_pool_is_keyed_exactly(monkeypatch, small_pools):
+    X, model = _pool(4, 5_000, 5)
+    monkeypatch.setenv("AL_NATIVE", "0")
+    assert nativekeys.kernel() is None
+    _, cut = rank_pool(model, X, "least_confidence", (), 65_536, 0, screen=True)
+    assert cut == np.inf
+
+
+def test_no_compiler_means_no_kernel(fresh_kernel, monkeypatch):
+    monkeypatch.setenv("CC", "/nonexistent/cc")
+    assert nativekeys.kernel() is None
+
+
+def test_a_kernel_that_keys_wrongly_is_not_used(fresh_kernel, monkeypatch):
+    wrap = nativekeys._wrap
+
+    def off_by_much(library):
+        row_keys = wrap(library)
+
+        def wrong(X, w, b, skip, keys, top, margin):
+            found = row_keys(X, w, b, skip, keys, top, margin)
+            keys *= 1.0 + 1e-9
+            return found
+
+        return wrong
+
+    monkeypatch.setattr(nativekeys, "_wrap", off_by_much)
+    assert nativekeys.kernel() is None
+
+
+def test_the_build_is_shared_and_keyed_by_source(fresh_kernel):
+    """Each kernel is its own cached library, named after its source."""
+    assert nativekeys.kernel() is not None
+    assert [p.name.split("-")[0] for p in fresh_kernel.glob("*.so")] == ["rowkeys"]
+    assert nativebuild.cache_dir() == fresh_kernel
