@@ -219,6 +219,22 @@ def test_without_the_kernel_the_pool_is_keyed_exactly(monkeypatch, small_pools):
     assert cut == np.inf
 
 
+@pytest.mark.parametrize("kind", ["sparse", "float32", "fortran"])
+def test_pools_the_kernel_does_not_read_are_keyed_exactly(small_pools, kind):
+    """A text's sparse words, float32 rows (already read at a sum's speed by BLAS) and a
+    pool not stored row by row are keyed by BLAS's product, as before."""
+    from scipy import sparse
+
+    X, model = _pool(5, 4_000, 6)
+    pool = {
+        "sparse": sparse.csr_matrix(np.where(X > 0.5, X, 0.0)),
+        "float32": X.astype(np.float32),
+        "fortran": np.asfortranarray(X),
+    }[kind]
+    _, cut = rank_pool(model, pool, "least_confidence", (), 65_536, 0, screen=True)
+    assert cut == np.inf
+
+
 def test_no_compiler_means_no_kernel(fresh_kernel, monkeypatch):
     monkeypatch.setenv("CC", "/nonexistent/cc")
     assert nativekeys.kernel() is None

@@ -50,7 +50,8 @@ def screened_binary_rank(
     Parameters
     ----------
     model : fitted plain LogisticRegression of two classes
-    X : ndarray of shape (n_samples, n_features), float64
+    X : ndarray of shape (n_samples, n_features), float64, or another matrix (a sparse
+        one), which is not screened
     chunk_rows : int
         The chunks the exact path keys the pool in (their products are the reference).
     out : ndarray of shape (n_samples,), float64
@@ -73,7 +74,8 @@ def screened_binary_rank(
     """
     n, n_features = X.shape
     if not (
-        X.dtype == np.float64
+        isinstance(X, np.ndarray)  # not a sparse pool (a text's words)
+        and X.dtype == np.float64
         and X.flags.c_contiguous
         and n >= SCREEN_MIN_ROWS
         and n_features <= nativekeys.MAX_FEATURES
