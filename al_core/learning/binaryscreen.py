@@ -4,20 +4,25 @@ A two-class plain logistic regression keys each row ``-|decision|`` (``scoring``
 OpenBLAS's matrix-vector product over the pool's chunks: on 100,000 rows of 20 float64
 features that product reads the pool at about half the speed of a sum (0.6-0.8 ms
 after a fit against 0.4), which kept the step at 1.6x-1.85x its floor (stops 33-36).
-The compiled pass of ``nativekeys`` keys the pool at about the speed of a sum instead,
-but it adds each decision's terms in another order, so its keys may differ from BLAS's
-in the last bits, and a query must be the exact one, ties and all.
+The compiled pass of ``nativekeys`` keys the pool from its float32 copy kept transposed
+for the screens (``screenpool``: half the bytes) instead, but its float32 keys are not
+BLAS's float64 ones, and a query must be the exact one, ties and all.
 
-Both sums are within ``roundoff.decision_error(model, col_max, U64)`` of the exact
-decision, so a kernel's key is within ``E``, twice that, of BLAS's. With ``T`` the
-``top``-th largest of the kernel's keys of rows that may be queried, every row whose
-exact key reaches ``T - E`` has a kernel key of at least ``T - 2E``: those rows (the
-candidates: the kernel gathers every row within ``3E`` of ``T``, a few more than
-``top`` unless rows tie) get their exact keys, from BLAS's product of the rows gathered,
-which ``gathered.gather_rows`` vouches rounds as each chunk's own product. Every other
-row keeps its kernel key, below ``T - 3E``. So ``T - E`` is a clean cut, as a
-multiclass screen's (``screening``): every row whose exact key reaches it holds that
-key, every other key lies below it, and at least ``top`` rows are above it.
+The kernel's decision is within ``decision_error(model, col_max, U32)`` of the exact
+one and BLAS's within ``decision_error(model, col_max, U64)`` (``roundoff``), so a
+kernel's key is within ``E``, their sum, of BLAS's. With ``T`` the ``top``-th largest
+of the kernel's keys of rows that may be queried, every row whose exact key reaches
+``T - E`` has a kernel key of at least ``T - 2E``: those rows (the candidates: the
+kernel gathers every row within ``3E`` of ``T``, a few more than ``top`` unless rows
+tie) get their exact keys, from BLAS's product of the rows gathered, which
+``gathered.gather_rows`` vouches rounds as each chunk's own product. Every other row
+keeps its kernel key, below ``T - 3E``. So ``T - E`` is a clean cut, as a multiclass
+screen's (``screening``): every row whose exact key reaches it holds that key, every
+other key lies below it, and at least ``top`` rows are above it.
+
+Pools below ``screenpool.SCREEN_MIN_ROWS`` rows, float32 ones (BLAS's float32 product
+reads them at a sum's speed already), sparse ones, and machines without a C compiler
+are keyed exactly throughout.
 """
 
 from __future__ import annotations
@@ -30,9 +35,9 @@ from sklearn.base import ClassifierMixin
 from al_core.learning import nativekeys
 from al_core.learning.gathered import exact_keys, gather_rows
 from al_core.learning.keytop import KeyTopFinder
-from al_core.learning.roundoff import U64, decision_error
+from al_core.learning.roundoff import U32, U64, decision_error
 from al_core.learning.screening import SCREEN_TOP
-from al_core.learning.screenpool import SCREEN_MIN_ROWS, blocked_rows_mask, pool_col_max
+from al_core.learning.screenpool import blocked_rows_mask, screen_pool
 
 
 def screened_binary_rank(
@@ -69,38 +74,38 @@ def screened_binary_rank(
     -------
     cut : float or None
         Keys at or above it are the exact keys of exactly the rows whose exact key is
-        at or above it; keys below it are the kernel's. None when the screen does not
+        at or above it; keys below it are the kernel's float32 ones. None when the screen does not
         apply (``out`` is then to be written whole): key the pool exactly.
     """
-    n, n_features = X.shape
+    n = X.shape[0]
     if not (
         isinstance(X, np.ndarray)  # not a sparse pool (a text's words)
         and X.dtype == np.float64
-        and X.flags.c_contiguous
-        and n >= SCREEN_MIN_ROWS
-        and n_features <= nativekeys.MAX_FEATURES
+        and model.coef_[0].flags.c_contiguous  # as the gathered products are checked
         and out.dtype == np.float64
         and out.shape == (n,)
     ):
         return None
     row_keys = nativekeys.kernel()
-    if row_keys is None:
+    pool = screen_pool(X) if row_keys is not None else None
+    if row_keys is None or pool is None or pool.XT32 is None:
         return None
     lengths = tuple(sorted({min(chunk_rows, n), n % chunk_rows or min(chunk_rows, n)}))
-    gather = gather_rows(lengths, n_features, 1, "float64", "vector")
-    col_max = pool_col_max(X)
-    if gather is None or col_max is None:
+    gather = gather_rows(lengths, X.shape[1], 1, "float64", "vector")
+    if gather is None:
         return None
-    w = np.ascontiguousarray(model.coef_[0], dtype=np.float64)
-    b = float(np.float64(model.intercept_[0]))
-    # The kernel's key and BLAS's are each within decision_error of the exact one; the
-    # tiny absolute term covers products that underflow.
-    error = 2.0 * decision_error(model, col_max, U64) + 1e-300
+    # The kernel's float32 key is within decision_error(U32) of the exact one, BLAS's
+    # within decision_error(U64) (their sum: the bound is linear in the unit); the
+    # absolute term covers products that underflow float32 (at most a unit of its least
+    # subnormal per operation).
+    error = decision_error(model, pool.col_max, U32 + U64) + 4.0 * (X.shape[1] + 4) * 2.0**-149
     if not np.isfinite(error):
         return None
     top = SCREEN_TOP if top is None else top
     taken = blocked_rows_mask(n, blocked, blocked_mask)
-    found = row_keys(X, w, b, taken, out, top, 3.0 * error)
+    w = np.empty(X.shape[1] + 1, dtype=np.float32)
+    w[:-1], w[-1] = model.coef_[0], model.intercept_[0]
+    found = row_keys(pool.XT32, w, taken, out, top, 3.0 * error)
     if found is None:
         return None  # thousands of rows tie at the top: key them exactly
     rows, keys = found
@@ -108,7 +113,8 @@ def screened_binary_rank(
         return None  # fewer rows free than ``top``, or a key that orders nothing
     best = float(np.partition(keys, rows.size - top)[rows.size - top])
     candidates = rows[keys >= best - 3.0 * error]
-    exact_keys(X, candidates, w, np.float64(b), chunk_rows, out, gather)
+    b = X.dtype.type(model.intercept_[0])  # as the exact path adds it
+    exact_keys(X, candidates, model.coef_[0], b, chunk_rows, out, gather)
     if top_keys is not None:
         top_keys.add_rows(out[candidates], candidates)
     return best - error

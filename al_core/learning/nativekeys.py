@@ -1,17 +1,19 @@
 """A two-class pool's keys in one compiled pass (``native/rowkeys.c``), where a C compiler is.
 
 A two-class plain logistic regression keys each row ``-|w . x + b|``. Through numpy that
-is OpenBLAS's matrix-vector product, which reads a pool of 20 features at about half
-the speed of a sum (0.6-0.8 ms for 100,000 rows after a fit, against 0.4 for a sum),
-then passes for the intercept, the magnitude and the largest key. The kernel does all of
-it in one pass of 8 rows at a time (0.45-0.6 ms, ``/tmp`` timing, stop 37), and gathers
-on the way the few rows whose keys may be among the largest, so that nothing else need
-pass over the keys again.
+is OpenBLAS's matrix-vector product over the float64 pool, which reads 100,000 rows of
+20 features in 0.6-0.8 ms after a fit (a sum reads them in 0.4), then passes for the
+intercept, the magnitude and the largest key. The kernel reads the pool's float32 copy
+kept transposed for the screens (``screenpool``: half the bytes) 16 rows at a time and
+does all of it in one pass, gathering on the way the few rows whose keys may be among
+the largest, so that nothing need pass over the keys again: 0.5 ms at 100,000 rows and
+4.4 ms at 1,000,000 inside a session, against 0.6 and 6.0 for a float64 kernel of the
+same pass (``/tmp`` timing, stop 37).
 
-Its decisions are summed in another order than BLAS's, so its keys may differ from the
-exact ones in the last bits: ``binaryscreen`` bounds that difference and gives the rows
-that can be queried their exact keys from BLAS. Built and loaded by ``nativebuild``;
-None where it cannot be built or disagrees with numpy on a fixed check.
+Its decisions are float32 sums, so its keys may differ from the exact ones:
+``binaryscreen`` bounds that difference and gives the rows that can be queried their
+exact keys from BLAS. Built and loaded by ``nativebuild``; None where it cannot be
+built or disagrees with numpy on a fixed check.
 """
 
 from __future__ import annotations
@@ -24,11 +26,9 @@ import numpy as np
 
 from al_core.learning import nativebuild
 from al_core.learning.nativebuild import is_vector
-from al_core.learning.roundoff import U64
+from al_core.learning.roundoff import U32
 
 SOURCE = nativebuild.NATIVE_DIR / "rowkeys.c"
-MAX_FEATURES = 4_096
-"""Most features the kernel takes (its weights are kept in a fixed array)."""
 
 RowKeys = Callable[..., "tuple[np.ndarray, np.ndarray] | None"]
 
@@ -37,17 +37,19 @@ _loaded: dict[str, RowKeys | None] = {}
 
 
 def kernel() -> RowKeys | None:
-    """The compiled ``row_keys(X, w, b, skip, keys, top, margin)``, built or loaded on
+    """The compiled ``row_keys(XT, w, skip, keys, top, margin)``, built or loaded on
     first call; None where it is turned off or cannot be built.
 
-    The function writes ``keys = -|X @ w + b|`` (``-inf`` where ``skip``) for a pool
-    ``X`` of shape (n_samples, n_features), float64, C-contiguous, weights ``w`` of
-    shape (n_features,), float64, and ``skip`` (shape (n_samples,), bool, or None). It
-    returns ``(rows, gathered)``: ascending rows (int64) and their keys, holding every
-    row not skipped whose key is at least ``T - margin``, with ``T`` the ``top``-th
-    largest key of the rows not skipped (that subtraction rounded as float64 rounds
-    it), every NaN key, and maybe more; or None where more rows are within ``margin``
-    of ``T`` than the kernel keeps room for (thousands of ties).
+    The function writes ``keys = -|w @ XT|`` (float64; ``-inf`` where ``skip``), the
+    products summed in float32, for a pool kept transposed ``XT`` of shape
+    (n_features + 1, n_samples), float32, C-contiguous, its last row ones, weights
+    ``w`` of shape (n_features + 1,), float32, the intercept last, and ``skip`` (shape
+    (n_samples,), bool, or None). It returns ``(rows, gathered)``: ascending rows
+    (int64) and their keys, holding every row not skipped whose key is at least
+    ``T - margin``, with ``T`` the ``top``-th largest key of the rows not skipped (that
+    subtraction rounded as float64 rounds it), every NaN key, and maybe more; or None
+    where more rows are within ``margin`` of ``T`` than the kernel keeps room for
+    (thousands of ties).
     """
     if not nativebuild.enabled():
         return None
@@ -58,42 +60,40 @@ def kernel() -> RowKeys | None:
 
 
 def _wrap(library: ctypes.CDLL) -> RowKeys:
-    function = library.row_keys
+    function = library.row_keys_t
     pointer, size, real = ctypes.c_void_p, ctypes.c_int64, ctypes.c_double
-    function.argtypes = [pointer, size, size, pointer, real, pointer, pointer, size, real]
+    function.argtypes = [pointer, size, size, pointer, pointer, pointer, size, real]
     function.argtypes += [pointer, pointer, pointer, size]
     function.restype = ctypes.c_int64
 
     def row_keys(
-        X: np.ndarray,
+        XT: np.ndarray,
         w: np.ndarray,
-        b: float,
         skip: np.ndarray | None,
         keys: np.ndarray,
         top: int,
         margin: float,
     ) -> tuple[np.ndarray, np.ndarray] | None:
         # The C code reads raw memory: every shape and layout is checked here.
-        n, k = X.shape
+        k, n = XT.shape
         if not (
-            X.dtype == np.float64
-            and X.flags.c_contiguous
-            and 1 <= k <= MAX_FEATURES
-            and is_vector(w, np.float64, k)
+            XT.dtype == np.float32
+            and XT.flags.c_contiguous
+            and k >= 1
+            and is_vector(w, np.float32, k)
             and (skip is None or is_vector(skip, np.bool_, n))
             and is_vector(keys, np.float64, n)
             and top >= 1
             and margin >= 0.0
         ):
             raise ValueError("row_keys: arrays of the wrong type, shape or layout")
-        cap = max(16 * top, 4_096)
+        cap = max(16 * top, 1_024)
         gathered, rows, scratch = np.empty(cap), np.empty(cap, dtype=np.int64), np.empty(cap)
         count = function(
-            X.ctypes.data,
+            XT.ctypes.data,
             n,
             k,
             w.ctypes.data,
-            float(b),
             None if skip is None else skip.ctypes.data,
             keys.ctypes.data,
             top,
@@ -113,26 +113,28 @@ def _wrap(library: ctypes.CDLL) -> RowKeys:
 
 
 def _agrees_with_numpy(function: RowKeys) -> bool:
-    """A fixed check of the loaded kernel against numpy: its keys within the rounding
-    of two orders of additions, ``-inf`` where skipped, and every row near the top
+    """A fixed check of the loaded kernel against numpy: its keys within float32's
+    rounding of the decisions, ``-inf`` where skipped, and every row near the top
     gathered, in order."""
     rng = np.random.default_rng(0)
     rows, features, top, margin = 1_037, 13, 9, 0.05  # not a whole number of lanes
-    X = rng.normal(size=(rows, features))
-    w, b = rng.normal(size=features), 0.25
+    XT = np.ones((features + 1, rows), dtype=np.float32)
+    XT[:-1] = rng.normal(size=(features, rows))
+    w = rng.normal(size=features + 1).astype(np.float32)
     skip, keys = rng.random(rows) < 0.3, np.empty(rows)
     try:
-        found = function(X, w, b, skip, keys, top, margin)
+        found = function(XT, w, skip, keys, top, margin)
     except (ValueError, OSError):
         return False
     if found is None:
         return False
-    want = -np.abs(X @ w + b)
-    bound = 4 * (features + 2) * U64 * (np.abs(X) @ np.abs(w) + abs(b))
+    XT64, w64 = XT.astype(np.float64), w.astype(np.float64)
+    want = -np.abs(w64 @ XT64)
+    bound = (features + 2) * U32 * (np.abs(w64) @ np.abs(XT64))
     want[skip], bound[skip] = -np.inf, 0.0
-    free = want[~skip]
-    floor = np.sort(free)[-top] - 2 * margin
-    near = np.flatnonzero(~skip & (want >= floor))
+    # What is gathered is decided on the kernel's own keys (checked against numpy's).
+    floor = np.sort(keys[~skip])[-top] - margin
+    near = np.flatnonzero(~skip & (keys >= floor))
     gathered_rows, gathered_keys = found
     return bool(
         np.all(np.abs(keys[~skip] - want[~skip]) <= bound[~skip])
