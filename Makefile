@@ -35,10 +35,10 @@ chromium:
 postgresql:
 	$(call debian_package,ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1,postgresql,the PostgreSQL store's tests)
 
-# The screen's compiled kernel (al_core/learning/nativebits.py); without a compiler the
-# app keeps its numpy passes, but the tests check the kernel.
+# The screens' compiled kernels (al_core/learning/native/); without a compiler the app
+# keeps numpy's passes and BLAS's product, but the tests check the kernels.
 cc:
-	$(call debian_package,command -v cc >/dev/null 2>&1,gcc,the screen's compiled kernel)
+	$(call debian_package,command -v cc >/dev/null 2>&1,gcc,the screens' compiled kernels)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -33,7 +33,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 
 from al_core.learning import nativekeys
-from al_core.learning.gathered import exact_keys, gather_rows
+from al_core.learning.gathered import chunk_lengths, exact_keys, gather_rows
 from al_core.learning.keytop import KeyTopFinder
 from al_core.learning.roundoff import U32, U64, decision_error
 from al_core.learning.screening import SCREEN_TOP
@@ -90,8 +90,7 @@ def screened_binary_rank(
     pool = screen_pool(X) if row_keys is not None else None
     if row_keys is None or pool is None or pool.XT32 is None:
         return None
-    lengths = tuple(sorted({min(chunk_rows, n), n % chunk_rows or min(chunk_rows, n)}))
-    gather = gather_rows(lengths, X.shape[1], 1, "float64", "vector")
+    gather = gather_rows(chunk_lengths(n, chunk_rows), X.shape[1], 1, "float64", "vector")
     if gather is None:
         return None
     # The kernel's float32 key is within decision_error(U32) of the exact one, BLAS's

@@ -110,6 +110,12 @@ def gathered_product_matches(
     return bool(np.array_equal(X[-end:] @ coef, whole[-end:]))
 
 
+def chunk_lengths(n: int, chunk_rows: int) -> tuple[int, ...]:
+    """The lengths of the chunks a pool of ``n`` rows is scored in, each once, ascending
+    (what ``gather_rows`` checks the gathered products against)."""
+    return tuple(sorted({min(chunk_rows, n), n % chunk_rows or min(chunk_rows, n)}))
+
+
 def end_rows(chunk_rows: int, gather_rows: int) -> int:
     """Rows of the product that a chunk's last rows are taken from: the same remainder
     modulo ``END_PERIOD`` as the chunk, plus as many ``END_PERIOD`` as make at least

@@ -21,8 +21,8 @@ decide is scored exactly as before.
 from __future__ import annotations
 
 import ctypes
-import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -39,8 +39,7 @@ copied into a fixed array, transposed)."""
 
 BitSums = Callable[..., None]
 
-_lock = threading.Lock()
-_loaded: dict[str, BitSums | None] = {}
+_loaded: dict[Path, BitSums | None] = {}
 
 
 def kernel() -> BitSums | None:
@@ -59,16 +58,7 @@ def kernel() -> BitSums | None:
     float32, scaled) ``X`` is a float32 pool itself, shape (n_samples, n_features), and
     ``w`` of shape (n_classes, n_features).
     """
-    if not nativebuild.enabled():
-        return None
-    with _lock:
-        if "bit_sums" not in _loaded:
-            _loaded["bit_sums"] = _build_and_check()
-        return _loaded["bit_sums"]
-
-
-def _build_and_check() -> BitSums | None:
-    return nativebuild.first_checked(SOURCE, _wrap, _agrees_with_numpy)
+    return nativebuild.load_once(_loaded, SOURCE, _wrap, _agrees_with_numpy)
 
 
 def _wrap(library: ctypes.CDLL) -> BitSums:

@@ -19,6 +19,7 @@ import platform
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -34,6 +35,8 @@ FLAG_SETS = (
 """Flags tried in turn: the first set the compiler takes is used."""
 
 _COMMON = ("-shared", "-fPIC", "-std=gnu11", "-nostdlib")
+
+_lock = threading.Lock()
 
 
 def enabled() -> bool:
@@ -61,9 +64,24 @@ def libraries(source: Path) -> Iterator[ctypes.CDLL]:
             yield library
 
 
-def first_checked(source: Path, wrap: Callable, check: Callable[..., bool]) -> Callable | None:
-    """``wrap(library)`` of the first build of ``source`` that loads, if it passes
-    ``check``; else None."""
+def load_once(
+    loaded: dict[Path, Callable | None],
+    source: Path,
+    wrap: Callable,
+    check: Callable[..., bool],
+) -> Callable | None:
+    """The kernel of ``source``: ``wrap(library)`` of its first build that loads, if
+    that passes ``check``; None where kernels are turned off, or it cannot be built or
+    fails the check. Built or loaded once, kept in ``loaded`` (its module's)."""
+    if not enabled():
+        return None
+    with _lock:
+        if source not in loaded:
+            loaded[source] = _first_checked(source, wrap, check)
+        return loaded[source]
+
+
+def _first_checked(source: Path, wrap: Callable, check: Callable[..., bool]) -> Callable | None:
     for library in libraries(source):
         function = wrap(library)
         return function if check(function) else None

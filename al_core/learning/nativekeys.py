@@ -19,8 +19,8 @@ built or disagrees with numpy on a fixed check.
 from __future__ import annotations
 
 import ctypes
-import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -32,8 +32,7 @@ SOURCE = nativebuild.NATIVE_DIR / "rowkeys.c"
 
 RowKeys = Callable[..., "tuple[np.ndarray, np.ndarray] | None"]
 
-_lock = threading.Lock()
-_loaded: dict[str, RowKeys | None] = {}
+_loaded: dict[Path, RowKeys | None] = {}
 
 
 def kernel() -> RowKeys | None:
@@ -51,12 +50,7 @@ def kernel() -> RowKeys | None:
     where more rows are within ``margin`` of ``T`` than the kernel keeps room for
     (thousands of ties).
     """
-    if not nativebuild.enabled():
-        return None
-    with _lock:
-        if "row_keys" not in _loaded:
-            _loaded["row_keys"] = nativebuild.first_checked(SOURCE, _wrap, _agrees_with_numpy)
-        return _loaded["row_keys"]
+    return nativebuild.load_once(_loaded, SOURCE, _wrap, _agrees_with_numpy)
 
 
 def _wrap(library: ctypes.CDLL) -> RowKeys:

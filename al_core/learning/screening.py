@@ -70,7 +70,7 @@ from al_core.learning.classmajor import (
     decision_dtype,
     second_largest,
 )
-from al_core.learning.gathered import exact_scores, gather_rows
+from al_core.learning.gathered import chunk_lengths, exact_scores, gather_rows
 from al_core.learning.keytop import KeyTopFinder
 from al_core.learning.roundoff import (
     U32,
@@ -189,8 +189,7 @@ def screened_rank(
     order = coef_layout(model, X.shape[1])
     if order is None:
         return None
-    lengths = tuple(sorted({min(chunk_rows, n), n % chunk_rows or min(chunk_rows, n)}))
-    gather = gather_rows(lengths, X.shape[1], n_classes, X.dtype.name, order)
+    gather = gather_rows(chunk_lengths(n, chunk_rows), X.shape[1], n_classes, X.dtype.name, order)
     if gather is None:
         return None
     top = SCREEN_TOP if top is None else top
