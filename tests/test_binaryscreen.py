@@ -64,21 +64,20 @@ def test_the_kernel_is_built_where_there_is_a_compiler(fresh_kernel):
 def test_the_kernel_keys_and_gathers_every_row_near_the_top(
     seed, rows, features, scale, top, margin, skipped
 ):
-    """Any shape (rows not a multiple of its 16 lanes): keys within float32's rounding
-    of ``-|w @ XT|``, ``-inf`` where skipped; every row within ``margin`` of the
-    ``top``-th largest key gathered, in order, with its key."""
+    """Any shape (rows not a multiple of its 16-row tiles): keys within float32's
+    rounding of ``-|X1 @ w|``, ``-inf`` where skipped; every row within ``margin`` of
+    the ``top``-th largest key gathered, in order, with its key."""
     row_keys = nativekeys.kernel()
     assert row_keys is not None
     rng = np.random.default_rng(seed)
-    XT = np.ones((features + 1, rows), dtype=np.float32)
-    XT[:-1] = rng.normal(size=(features, rows)) * scale
+    X = (rng.normal(size=(rows, features)) * scale).astype(np.float32)
     w = rng.normal(size=features + 1).astype(np.float32)
     skip, keys = rng.random(rows) < skipped, np.full(rows, np.nan)
-    found = row_keys(XT, w, skip, keys, top, margin)
+    found = row_keys(screenpool.tile_rows(X), w, skip, keys, top, margin)
     assert found is not None
-    XT64, w64 = XT.astype(np.float64), w.astype(np.float64)
-    want = -np.abs(w64 @ XT64)
-    bound = (features + 2) * U32 * (np.abs(w64) @ np.abs(XT64))
+    X64, w64 = np.hstack([X.astype(np.float64), np.ones((rows, 1))]), w.astype(np.float64)
+    want = -np.abs(X64 @ w64)
+    bound = (features + 2) * U32 * (np.abs(X64) @ np.abs(w64))
     free = ~skip
     assert np.all(np.abs(keys[free] - want[free]) <= bound[free])
     assert np.all(keys[skip] == -np.inf)
@@ -93,21 +92,48 @@ def test_the_kernel_keys_and_gathers_every_row_near_the_top(
         np.testing.assert_array_equal(rows_found, np.flatnonzero(free))
 
 
+@settings(max_examples=60, deadline=None)
+@given(rows=st.integers(0, 100), features=st.integers(1, 9), seed=st.integers(0, 2**16))
+def test_tiles_hold_every_row_and_a_feature_of_ones(rows, features, seed):
+    X = np.random.default_rng(seed).normal(size=(rows, features))
+    tiles = screenpool.tile_rows(X)
+    width = screenpool.TILE_ROWS
+    assert tiles.shape == (-(-rows // width), features + 1, width)
+    assert tiles.dtype == np.float32 and tiles.flags.c_contiguous
+    back = tiles.transpose(0, 2, 1).reshape(-1, features + 1)
+    np.testing.assert_array_equal(back[:rows, :-1], X.astype(np.float32))
+    assert np.all(back[:rows, -1] == 1.0)
+    assert not back[rows:].any()  # the last tile's rows past the pool
+
+
+def test_tiles_are_made_once_per_float64_pool_and_only_for_one(small_pools):
+    X = np.random.default_rng(0).normal(size=(1_500, 4))
+    assert screenpool.row_tiles(X) is screenpool.row_tiles(X)
+    assert screenpool.row_tiles(X.astype(np.float32)) is None  # read as it is
+    assert screenpool.row_tiles(X[:999]) is None  # below the screened size
+    assert screenpool.row_tiles(np.asfortranarray(X)) is None
+    X[7, 2] = np.inf
+    assert screenpool.row_tiles(X.copy()) is None
+
+
 def test_bad_arrays_are_refused_before_the_kernel_reads_them():
     row_keys = nativekeys.kernel()
-    XT, keys = np.zeros((5, 50), dtype=np.float32), np.empty(50)
+    tiles, keys = np.zeros((4, 5, 16), dtype=np.float32), np.empty(50)
     w = np.zeros(5, dtype=np.float32)
     for bad in (
-        (XT.astype(np.float64), w, keys),
-        (np.asfortranarray(XT), w, keys),
-        (XT, w[:4], keys),
-        (XT, w.astype(np.float64), keys),
-        (XT, w, np.empty(49)),
+        (tiles.astype(np.float64), w, keys),
+        (np.asfortranarray(tiles), w, keys),
+        (tiles[:, :, :8].copy(), w, keys),  # tiles of 8 rows
+        (tiles.reshape(5, 64), w, keys),  # a transposed copy
+        (tiles, w[:4], keys),
+        (tiles, w.astype(np.float64), keys),
+        (tiles, w, np.empty(65)),  # more rows than the tiles hold
+        (tiles, w, np.empty(48)),  # a whole tile fewer
     ):
         with pytest.raises(ValueError, match="wrong type, shape or layout"):
             row_keys(bad[0], bad[1], None, bad[2], 5, 0.0)
     with pytest.raises(ValueError, match="wrong type, shape or layout"):
-        row_keys(XT, w, np.zeros(49, bool), keys, 5, 0.0)
+        row_keys(tiles, w, np.zeros(49, bool), keys, 5, 0.0)
 
 
 def test_thousands_of_ties_at_the_top_leave_the_exact_path(small_pools):
@@ -239,8 +265,8 @@ def test_a_kernel_that_keys_wrongly_is_not_used(fresh_kernel, monkeypatch):
     def off_by_much(library):
         row_keys = wrap(library)
 
-        def wrong(XT, w, skip, keys, top, margin):
-            found = row_keys(XT, w, skip, keys, top, margin)
+        def wrong(tiles, w, skip, keys, top, margin):
+            found = row_keys(tiles, w, skip, keys, top, margin)
             keys *= 1.0 + 1e-5
             return found
 

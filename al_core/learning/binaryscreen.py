@@ -4,8 +4,8 @@ A two-class plain logistic regression keys each row ``-|decision|`` (``scoring``
 OpenBLAS's matrix-vector product over the pool's chunks: on 100,000 rows of 20 float64
 features that product reads the pool at about half the speed of a sum (0.6-0.8 ms
 after a fit against 0.4), which kept the step at 1.6x-1.85x its floor (stops 33-36).
-The compiled pass of ``nativekeys`` keys the pool from its float32 copy kept transposed
-for the screens (``screenpool``: half the bytes) instead, but its float32 keys are not
+The compiled pass of ``nativekeys`` keys the pool from its float32 copy in tiles of 16
+rows (``screenpool.row_tiles``: half the bytes) instead, but its float32 keys are not
 BLAS's float64 ones, and a query must be the exact one, ties and all.
 
 The kernel's decision is within ``decision_error(model, col_max, U32)`` of the exact
@@ -37,7 +37,7 @@ from al_core.learning.gathered import chunk_lengths, exact_keys, gather_rows
 from al_core.learning.keytop import KeyTopFinder
 from al_core.learning.roundoff import U32, U64, decision_error
 from al_core.learning.screening import SCREEN_TOP
-from al_core.learning.screenpool import blocked_rows_mask, screen_pool
+from al_core.learning.screenpool import blocked_rows_mask, pool_col_max, row_tiles
 
 
 def screened_binary_rank(
@@ -87,9 +87,11 @@ def screened_binary_rank(
     ):
         return None
     row_keys = nativekeys.kernel()
-    pool = screen_pool(X) if row_keys is not None else None
-    if row_keys is None or pool is None or pool.XT32 is None:
+    tiles = row_tiles(X) if row_keys is not None else None
+    if row_keys is None or tiles is None:
         return None
+    col_max = pool_col_max(X)
+    assert col_max is not None  # row_tiles is None without it
     gather = gather_rows(chunk_lengths(n, chunk_rows), X.shape[1], 1, "float64", "vector")
     if gather is None:
         return None
@@ -97,14 +99,14 @@ def screened_binary_rank(
     # within decision_error(U64) (their sum: the bound is linear in the unit); the
     # absolute term covers products that underflow float32 (at most a unit of its least
     # subnormal per operation).
-    error = decision_error(model, pool.col_max, U32 + U64) + 4.0 * (X.shape[1] + 4) * 2.0**-149
+    error = decision_error(model, col_max, U32 + U64) + 4.0 * (X.shape[1] + 4) * 2.0**-149
     if not np.isfinite(error):
         return None
     top = SCREEN_TOP if top is None else top
     taken = blocked_rows_mask(n, blocked, blocked_mask)
     w = np.empty(X.shape[1] + 1, dtype=np.float32)
     w[:-1], w[-1] = model.coef_[0], model.intercept_[0]
-    found = row_keys(pool.XT32, w, taken, out, top, 3.0 * error)
+    found = row_keys(tiles, w, taken, out, top, 3.0 * error)
     if found is None:
         return None  # thousands of rows tie at the top: key them exactly
     rows, keys = found

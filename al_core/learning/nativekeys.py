@@ -4,11 +4,12 @@ A two-class plain logistic regression keys each row ``-|w . x + b|``. Through nu
 is OpenBLAS's matrix-vector product over the float64 pool, which reads 100,000 rows of
 20 features in 0.6-0.8 ms after a fit (a sum reads them in 0.4), then passes for the
 intercept, the magnitude and the largest key. The kernel reads the pool's float32 copy
-kept transposed for the screens (``screenpool``: half the bytes) 16 rows at a time and
+in tiles of 16 rows (``screenpool.row_tiles``: half the bytes, read as one stream) and
 does all of it in one pass, gathering on the way the few rows whose keys may be among
 the largest, so that nothing need pass over the keys again: 0.5 ms at 100,000 rows and
 4.4 ms at 1,000,000 inside a session, against 0.6 and 6.0 for a float64 kernel of the
-same pass (``/tmp`` timing, stop 37).
+same pass (``/tmp`` timing, stop 37, from a transposed copy; tiles read it once out of
+the cache in 0.45-0.48 ms against 0.61-0.65, stop 38).
 
 Its decisions are float32 sums, so its keys may differ from the exact ones:
 ``binaryscreen`` bounds that difference and gives the rows that can be queried their
@@ -27,6 +28,7 @@ import numpy as np
 from al_core.learning import nativebuild
 from al_core.learning.nativebuild import is_vector
 from al_core.learning.roundoff import U32
+from al_core.learning.screenpool import TILE_ROWS, tile_rows
 
 SOURCE = nativebuild.NATIVE_DIR / "rowkeys.c"
 
@@ -36,14 +38,16 @@ _loaded: dict[Path, RowKeys | None] = {}
 
 
 def kernel() -> RowKeys | None:
-    """The compiled ``row_keys(XT, w, skip, keys, top, margin)``, built or loaded on
-    first call; None where it is turned off or cannot be built.
+    """The compiled ``row_keys(tiles, w, skip, keys, top, margin)``, built or loaded
+    on first call; None where it is turned off or cannot be built.
 
-    The function writes ``keys = -|w @ XT|`` (float64; ``-inf`` where ``skip``), the
-    products summed in float32, for a pool kept transposed ``XT`` of shape
-    (n_features + 1, n_samples), float32, C-contiguous, its last row ones, weights
-    ``w`` of shape (n_features + 1,), float32, the intercept last, and ``skip`` (shape
-    (n_samples,), bool, or None). It returns ``(rows, gathered)``: ascending rows
+    The function writes ``keys = -|X1 @ w|`` (float64; ``-inf`` where ``skip``), the
+    products summed in float32, for a pool ``X1`` (its last feature ones) kept as
+    ``tiles = screenpool.tile_rows(X)`` of shape (ceil(n_samples / 16),
+    n_features + 1, 16), float32, C-contiguous, weights ``w`` of shape
+    (n_features + 1,), float32, the intercept last, and ``skip`` and ``keys`` of shape
+    (n_samples,) (bool or None; float64): ``keys`` says how many rows there are. It
+    returns ``(rows, gathered)``: ascending rows
     (int64) and their keys, holding every row not skipped whose key is at least
     ``T - margin``, with ``T`` the ``top``-th largest key of the rows not skipped (that
     subtraction rounded as float64 rounds it), every NaN key, and maybe more; or None
@@ -61,7 +65,7 @@ def _wrap(library: ctypes.CDLL) -> RowKeys:
     function.restype = ctypes.c_int64
 
     def row_keys(
-        XT: np.ndarray,
+        tiles: np.ndarray,
         w: np.ndarray,
         skip: np.ndarray | None,
         keys: np.ndarray,
@@ -69,10 +73,13 @@ def _wrap(library: ctypes.CDLL) -> RowKeys:
         margin: float,
     ) -> tuple[np.ndarray, np.ndarray] | None:
         # The C code reads raw memory: every shape and layout is checked here.
-        k, n = XT.shape
+        n = keys.shape[0] if keys.ndim == 1 else -1
+        groups, k, width = tiles.shape if tiles.ndim == 3 else (0, 0, 0)
         if not (
-            XT.dtype == np.float32
-            and XT.flags.c_contiguous
+            tiles.dtype == np.float32
+            and tiles.flags.c_contiguous
+            and width == TILE_ROWS
+            and groups == -(-n // TILE_ROWS)
             and k >= 1
             and is_vector(w, np.float32, k)
             and (skip is None or is_vector(skip, np.bool_, n))
@@ -84,7 +91,7 @@ def _wrap(library: ctypes.CDLL) -> RowKeys:
         cap = max(16 * top, 1_024)
         gathered, rows, scratch = np.empty(cap), np.empty(cap, dtype=np.int64), np.empty(cap)
         count = function(
-            XT.ctypes.data,
+            tiles.ctypes.data,
             n,
             k,
             w.ctypes.data,
@@ -112,19 +119,19 @@ def _agrees_with_numpy(function: RowKeys) -> bool:
     gathered, in order."""
     rng = np.random.default_rng(0)
     rows, features, top, margin = 1_037, 13, 9, 0.05  # not a whole number of lanes
-    XT = np.ones((features + 1, rows), dtype=np.float32)
-    XT[:-1] = rng.normal(size=(features, rows))
+    X = rng.normal(size=(rows, features)).astype(np.float32)
     w = rng.normal(size=features + 1).astype(np.float32)
     skip, keys = rng.random(rows) < 0.3, np.empty(rows)
     try:
-        found = function(XT, w, skip, keys, top, margin)
+        found = function(tile_rows(X), w, skip, keys, top, margin)
     except (ValueError, OSError):
         return False
     if found is None:
         return False
-    XT64, w64 = XT.astype(np.float64), w.astype(np.float64)
-    want = -np.abs(w64 @ XT64)
-    bound = (features + 2) * U32 * (np.abs(w64) @ np.abs(XT64))
+    X64 = np.hstack([X.astype(np.float64), np.ones((rows, 1))])
+    w64 = w.astype(np.float64)
+    want = -np.abs(X64 @ w64)
+    bound = (features + 2) * U32 * (np.abs(X64) @ np.abs(w64))
     want[skip], bound[skip] = -np.inf, 0.0
     # What is gathered is decided on the kernel's own keys (checked against numpy's).
     floor = np.sort(keys[~skip])[-top] - margin

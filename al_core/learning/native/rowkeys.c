@@ -1,7 +1,9 @@
 /* A two-class screen's keys, fused: see al_core/learning/nativekeys.py.
  *
- * For each row i of a pool kept transposed as float32 (XT: K rows of n, the last row
- * ones) and float32 weights W (K, the intercept last), the decision d_i = W . x_i is
+ * For each row i of a pool kept as float32 tiles of 16 rows (TILES: ceil(n / 16) tiles
+ * of K x 16 floats, tile g's value [k][r] being feature k of row 16 g + r, the last
+ * feature ones: screenpool.tile_rows) and float32 weights W (K, the intercept last),
+ * the decision d_i = W . x_i is
  * summed in float32 (any order of additions: roundoff.decision_error at float32's unit
  * bounds its distance to the exact decision for every order, fused multiply-adds and
  * the copies into float32 included), and its key written as the exact path writes a
@@ -28,9 +30,10 @@ typedef int64_t vl __attribute__((vector_size(LANES * 8)));
 typedef signed char vc __attribute__((vector_size(LANES)));
 typedef float vf __attribute__((vector_size(2 * LANES * 4)));
 typedef float vf8 __attribute__((vector_size(LANES * 4)));
-/* Floats ahead of each of the K rows read: their K streams are too many for the
- * hardware's prefetcher (as in bitsums.c). */
-#define AHEAD 128
+/* Rows of a tile: a group of two lanes' rows, one tile read front to back, so the pool
+ * is read as one stream (a transposed copy's K streams are not followed by the
+ * hardware's prefetcher once the copy has left the cache). */
+#define TILE (2 * LANES)
 
 static inline vf loadf(const float *p) {
     vf v;
@@ -124,7 +127,7 @@ static inline int finish_group(vd d, const unsigned char *restrict skip, double 
 /* Returns how many rows were gathered; -1 for arguments outside what the kernel
  * takes, -2 where more rows are within MARGIN of the TOP-th largest key than CAP
  * leaves room for (ties by the thousand). */
-int64_t row_keys_t(const float *XT, int64_t n, int64_t K, const float *W,
+int64_t row_keys_t(const float *TILES, int64_t n, int64_t K, const float *W,
                    const unsigned char *skip, double *keys, int64_t top, double margin,
                    double *buf, int64_t *rows, double *scratch, int64_t cap)
 {
@@ -132,12 +135,10 @@ int64_t row_keys_t(const float *XT, int64_t n, int64_t K, const float *W,
     gathered_t g = {buf, rows, scratch, 0, cap, top, margin, -__builtin_inf()};
     const double neg_inf = -__builtin_inf();
     int64_t i = 0;
-    for (; i + 2 * LANES <= n; i += 2 * LANES) {
+    for (; i + TILE <= n; i += TILE) {
+        const float *tile = TILES + i * K; /* tile i / TILE */
         vf acc = (vf){0};
-        for (int64_t k = 0; k < K; k++) {
-            __builtin_prefetch(XT + k * n + i + AHEAD);
-            acc += loadf(XT + k * n + i) * W[k];
-        }
+        for (int64_t k = 0; k < K; k++) acc += loadf(tile + TILE * k) * W[k];
         vf8 half[2];
         memcpy(half, &acc, sizeof acc);
         for (int h = 0; h < 2; h++)
@@ -147,7 +148,8 @@ int64_t row_keys_t(const float *XT, int64_t n, int64_t K, const float *W,
     }
     for (; i < n; i++) { /* the last rows, one by one */
         float d = 0.0f;
-        for (int64_t k = 0; k < K; k++) d += XT[k * n + i] * W[k];
+        const float *tile = TILES + (i / TILE) * TILE * K;
+        for (int64_t k = 0; k < K; k++) d += tile[TILE * k + i % TILE] * W[k];
         const double key = (skip && skip[i]) ? neg_inf : -__builtin_fabs((double)d);
         keys[i] = key;
         if (!(key < g.floor) && key != neg_inf && push(&g, key, i) != 0) return -2;
