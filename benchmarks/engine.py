@@ -5,6 +5,9 @@ remaining pool, pick the next query. Methods run interleaved, step by step, in o
 process so that machine noise hits them alike.
 
 - ``ours``: ``LabelingSession`` (float64 and float32 pools).
+- ``ours_no_kernels``: the float64 session with the compiled kernels turned off
+  (``AL_NATIVE=0``), as on a machine without a C compiler: numpy's and BLAS's passes
+  only. The same queries as ``ours_float64`` (a test of the screens asserts it).
 - ``tutorial``: the reference loop as written (vstack onto the labeled arrays,
   ``predict_proba`` over the whole pool, ``list(set)`` of unlabeled indices, argmax).
 - ``modal``: modAL's ``ActiveLearner`` with ``uncertainty_sampling``, used as its
@@ -29,6 +32,7 @@ process so that machine noise hits them alike.
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -177,17 +181,33 @@ def our_step(s: LabelingSession, y) -> dict:
     }
 
 
+def our_step_without_kernels(s: LabelingSession, y) -> dict:
+    """``our_step`` with the compiled kernels turned off, as ``AL_NATIVE=0`` turns them
+    off (read at each use)."""
+    saved = os.environ.get("AL_NATIVE")
+    os.environ["AL_NATIVE"] = "0"
+    try:
+        return our_step(s, y)
+    finally:
+        if saved is None:
+            del os.environ["AL_NATIVE"]
+        else:
+            os.environ["AL_NATIVE"] = saved
+
+
 def run_size(n: int, n_classes: int) -> dict:
     X, y = make_pool(n, n_classes)
     bandwidth = read_bandwidth(X)
     ours64 = our_session(X, y, np.float64)
     ours32 = our_session(X, y, np.float32)
+    no_kernels = our_session(X, y, np.float64)
     start = np.flatnonzero(ours64.train_mask)
     tutorial = Tutorial(X, y, start)
     modal = ModAL(X, y, start) if modal_available() else None
     samples: dict[str, list] = {
         "ours_float64": [],
         "ours_float32": [],
+        "ours_no_kernels": [],
         "tutorial": [],
         "floor": [],
         "floor_sklearn": [],
@@ -199,6 +219,7 @@ def run_size(n: int, n_classes: int) -> dict:
         step64 = our_step(ours64, y)
         samples["ours_float64"].append(step64)
         samples["ours_float32"].append(our_step(ours32, y))
+        samples["ours_no_kernels"].append(our_step_without_kernels(no_kernels, y))
         samples["tutorial"].append(tutorial.step())
         if modal is not None:
             samples["modal"].append(modal.step())
@@ -251,6 +272,7 @@ def table(results: list[dict]) -> str:
         for name in (
             "ours_float64",
             "ours_float32",
+            "ours_no_kernels",
             "tutorial",
             "modal",
             "floor",
@@ -270,8 +292,8 @@ def table(results: list[dict]) -> str:
         "Engine step / floor (p50); issue 16's target is at most 1.5x:",
         "",
         "| pool | float64 / floor | float32 / floor | float64 / floor_sklearn "
-        "| float32 / floor_sklearn | float64 / floor_in_place |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| float32 / floor_sklearn | float64 / floor_in_place | float64 without kernels / floor |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         pool = f"{r['n']:,} x {N_FEATURES}, {r['n_classes']} classes"
@@ -283,6 +305,9 @@ def table(results: list[dict]) -> str:
         # Results saved before the in-place floor was measured have none.
         in_place = r.get("floor_in_place", {}).get("total", {}).get("p50_ms")
         ratios.append(r["ours_float64"]["total"]["p50_ms"] / in_place if in_place else np.nan)
+        # Results saved before the step without kernels was measured have none.
+        plain = r.get("ours_no_kernels", {}).get("total", {}).get("p50_ms")
+        ratios.append(plain / r["floor"]["total"]["p50_ms"] if plain else np.nan)
         cells = ("-" if np.isnan(x) else f"{x:.2f}x" for x in ratios)
         lines.append(f"| {pool} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

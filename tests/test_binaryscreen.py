@@ -94,15 +94,14 @@ def test_the_kernel_keys_and_gathers_every_row_near_the_top(
 
 @settings(max_examples=60, deadline=None)
 @given(rows=st.integers(0, 100), features=st.integers(1, 9), seed=st.integers(0, 2**16))
-def test_tiles_hold_every_row_and_a_feature_of_ones(rows, features, seed):
+def test_tiles_hold_every_row(rows, features, seed):
     X = np.random.default_rng(seed).normal(size=(rows, features))
     tiles = screenpool.tile_rows(X)
     width = screenpool.TILE_ROWS
-    assert tiles.shape == (-(-rows // width), features + 1, width)
+    assert tiles.shape == (-(-rows // width), features, width)
     assert tiles.dtype == np.float32 and tiles.flags.c_contiguous
-    back = tiles.transpose(0, 2, 1).reshape(-1, features + 1)
-    np.testing.assert_array_equal(back[:rows, :-1], X.astype(np.float32))
-    assert np.all(back[:rows, -1] == 1.0)
+    back = tiles.transpose(0, 2, 1).reshape(-1, features)
+    np.testing.assert_array_equal(back[:rows], X.astype(np.float32))
     assert not back[rows:].any()  # the last tile's rows past the pool
 
 
@@ -118,13 +117,13 @@ def test_tiles_are_made_once_per_float64_pool_and_only_for_one(small_pools):
 
 def test_bad_arrays_are_refused_before_the_kernel_reads_them():
     row_keys = nativekeys.kernel()
-    tiles, keys = np.zeros((4, 5, 16), dtype=np.float32), np.empty(50)
+    tiles, keys = np.zeros((4, 4, 16), dtype=np.float32), np.empty(50)
     w = np.zeros(5, dtype=np.float32)
     for bad in (
         (tiles.astype(np.float64), w, keys),
         (np.asfortranarray(tiles), w, keys),
         (tiles[:, :, :8].copy(), w, keys),  # tiles of 8 rows
-        (tiles.reshape(5, 64), w, keys),  # a transposed copy
+        (tiles.reshape(4, 64), w, keys),  # a transposed copy
         (tiles, w[:4], keys),
         (tiles, w.astype(np.float64), keys),
         (tiles, w, np.empty(65)),  # more rows than the tiles hold

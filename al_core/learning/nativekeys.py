@@ -41,11 +41,11 @@ def kernel() -> RowKeys | None:
     """The compiled ``row_keys(tiles, w, skip, keys, top, margin)``, built or loaded
     on first call; None where it is turned off or cannot be built.
 
-    The function writes ``keys = -|X1 @ w|`` (float64; ``-inf`` where ``skip``), the
-    products summed in float32, for a pool ``X1`` (its last feature ones) kept as
-    ``tiles = screenpool.tile_rows(X)`` of shape (ceil(n_samples / 16),
-    n_features + 1, 16), float32, C-contiguous, weights ``w`` of shape
-    (n_features + 1,), float32, the intercept last, and ``skip`` and ``keys`` of shape
+    The function writes ``keys = -|X @ w[:-1] + w[-1]|`` (float64; ``-inf`` where
+    ``skip``), the products summed in float32, for a pool ``X`` kept as
+    ``tiles = screenpool.tile_rows(X)`` of shape (ceil(n_samples / 16), n_features, 16),
+    float32, C-contiguous, weights ``w`` of shape (n_features + 1,), float32, the
+    intercept last, and ``skip`` and ``keys`` of shape
     (n_samples,) (bool or None; float64): ``keys`` says how many rows there are. It
     returns ``(rows, gathered)``: ascending rows
     (int64) and their keys, holding every row not skipped whose key is at least
@@ -80,8 +80,7 @@ def _wrap(library: ctypes.CDLL) -> RowKeys:
             and tiles.flags.c_contiguous
             and width == TILE_ROWS
             and groups == -(-n // TILE_ROWS)
-            and k >= 1
-            and is_vector(w, np.float32, k)
+            and is_vector(w, np.float32, k + 1)
             and (skip is None or is_vector(skip, np.bool_, n))
             and is_vector(keys, np.float64, n)
             and top >= 1

@@ -134,24 +134,22 @@ def row_tiles(X: object) -> np.ndarray | None:
 
 
 def tile_rows(X: np.ndarray) -> np.ndarray:
-    """``X`` (shape (n, n_features)) as float32 tiles with a feature of ones appended,
-    shape (ceil(n / TILE_ROWS), n_features + 1, TILE_ROWS): ``tiles[g, j, r]`` is
-    ``X[TILE_ROWS * g + r, j]``; the last tile's rows past ``n`` are zeros."""
+    """``X`` (shape (n, n_features)) as float32 tiles, shape (ceil(n / TILE_ROWS),
+    n_features, TILE_ROWS): ``tiles[g, j, r]`` is ``X[TILE_ROWS * g + r, j]``; the last
+    tile's rows past ``n`` are zeros."""
     n, k = X.shape
     groups = -(-n // TILE_ROWS)
-    tiles = np.empty((groups, k + 1, TILE_ROWS), dtype=np.float32)
+    tiles = np.empty((groups, k, TILE_ROWS), dtype=np.float32)
     whole = n // TILE_ROWS
     step = SCREEN_BLOCK_ROWS // TILE_ROWS
     for g in range(0, whole, step):
         # In blocks: the transposing copy's reads stay in cache.
         stop = min(g + step, whole)
         rows = X[g * TILE_ROWS : stop * TILE_ROWS].reshape(stop - g, TILE_ROWS, k)
-        tiles[g:stop, :k] = rows.transpose(0, 2, 1)
-    tiles[:, k] = 1.0
+        tiles[g:stop] = rows.transpose(0, 2, 1)
     if whole < groups:
         tiles[whole] = 0.0
-        tiles[whole, :k, : n - whole * TILE_ROWS] = X[whole * TILE_ROWS :].T
-        tiles[whole, k, : n - whole * TILE_ROWS] = 1.0
+        tiles[whole, :, : n - whole * TILE_ROWS] = X[whole * TILE_ROWS :].T
     return tiles
 
 

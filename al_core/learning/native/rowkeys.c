@@ -1,9 +1,9 @@
 /* A two-class screen's keys, fused: see al_core/learning/nativekeys.py.
  *
  * For each row i of a pool kept as float32 tiles of 16 rows (TILES: ceil(n / 16) tiles
- * of K x 16 floats, tile g's value [k][r] being feature k of row 16 g + r, the last
- * feature ones: screenpool.tile_rows) and float32 weights W (K, the intercept last),
- * the decision d_i = W . x_i is
+ * of K x 16 floats, tile g's value [k][r] being feature k of row 16 g + r:
+ * screenpool.tile_rows) and float32 weights W (K + 1, the intercept last), the decision
+ * d_i = W[K] + sum_k W[k] x_ik is
  * summed in float32 (any order of additions: roundoff.decision_error at float32's unit
  * bounds its distance to the exact decision for every order, fused multiply-adds and
  * the copies into float32 included), and its key written as the exact path writes a
@@ -131,13 +131,13 @@ int64_t row_keys_t(const float *TILES, int64_t n, int64_t K, const float *W,
                    const unsigned char *skip, double *keys, int64_t top, double margin,
                    double *buf, int64_t *rows, double *scratch, int64_t cap)
 {
-    if (K < 1 || n < 0 || top < 1 || cap < top + 4 * LANES || !(margin >= 0.0)) return -1;
+    if (K < 0 || n < 0 || top < 1 || cap < top + 4 * LANES || !(margin >= 0.0)) return -1;
     gathered_t g = {buf, rows, scratch, 0, cap, top, margin, -__builtin_inf()};
     const double neg_inf = -__builtin_inf();
     int64_t i = 0;
     for (; i + TILE <= n; i += TILE) {
         const float *tile = TILES + i * K; /* tile i / TILE */
-        vf acc = (vf){0};
+        vf acc = (vf){0} + W[K]; /* the intercept: a product with one, exact */
         for (int64_t k = 0; k < K; k++) acc += loadf(tile + TILE * k) * W[k];
         vf8 half[2];
         memcpy(half, &acc, sizeof acc);
@@ -147,7 +147,7 @@ int64_t row_keys_t(const float *TILES, int64_t n, int64_t K, const float *W,
                 return -2;
     }
     for (; i < n; i++) { /* the last rows, one by one */
-        float d = 0.0f;
+        float d = W[K];
         const float *tile = TILES + (i / TILE) * TILE * K;
         for (int64_t k = 0; k < K; k++) d += tile[TILE * k + i % TILE] * W[k];
         const double key = (skip && skip[i]) ? neg_inf : -__builtin_fabs((double)d);
