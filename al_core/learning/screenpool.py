@@ -3,7 +3,8 @@
 Made once per pool on first use and kept while the pool lives (``_per_pool``): several
 sessions share one pool, and a float64 pool's transposed float32 copy costs half its
 bytes, so it is made once for all and dropped with the pool. ``screening`` keys the
-rows from it.
+rows from it; the two-class pass of ``binaryscreen`` from the same rows in tiles of 16
+(``row_tiles``), which a pool makes instead.
 """
 
 from __future__ import annotations
