@@ -1,27 +1,17 @@
 """The two-class screen: the compiled keys within their bound of BLAS's, every row that a
 query can take keyed exactly, and the same queries as keying the pool exactly."""
 
-import shutil
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
-from al_core.learning import binaryscreen, nativebuild, nativekeys, screenpool
+from al_core.learning import binaryscreen, nativekeys, screenpool
 from al_core.learning.keytop import KeyTopFinder
 from al_core.learning.roundoff import U32
 from al_core.learning.scoring import keys_are_scores, rank_pool
 from al_core.learning.strategies import select_top_k
-
-
-@pytest.fixture
-def fresh_kernel(monkeypatch, tmp_path):
-    """A kernel built anew into an empty cache directory."""
-    monkeypatch.setattr(nativekeys, "_loaded", {})
-    monkeypatch.setenv("AL_NATIVE_DIR", str(tmp_path))
-    return tmp_path
 
 
 @pytest.fixture
@@ -40,15 +30,6 @@ def _pool(seed, n, features, duplicates=0):
         X[rng.choice(np.arange(200, n), duplicates, replace=False)] = X[n // 2]
     model = LogisticRegression(max_iter=500).fit(X[:200], y[:200])
     return np.ascontiguousarray(X), model
-
-
-def test_the_kernel_is_built_where_there_is_a_compiler(fresh_kernel):
-    assert shutil.which("cc") is not None, "make test installs Debian's gcc"
-    assert nativekeys.kernel() is not None
-    (built,) = fresh_kernel.glob("rowkeys-*.so")
-    nativekeys._loaded.clear()
-    assert nativekeys.kernel() is not None
-    assert list(fresh_kernel.glob("rowkeys-*.so")) == [built]
 
 
 @settings(max_examples=80, deadline=None)
@@ -253,11 +234,6 @@ def test_pools_the_kernel_does_not_read_are_keyed_exactly(small_pools, kind):
     assert cut == np.inf
 
 
-def test_no_compiler_means_no_kernel(fresh_kernel, monkeypatch):
-    monkeypatch.setenv("CC", "/nonexistent/cc")
-    assert nativekeys.kernel() is None
-
-
 def test_a_kernel_that_keys_wrongly_is_not_used(fresh_kernel, monkeypatch):
     wrap = nativekeys._wrap
 
@@ -273,10 +249,3 @@ def test_a_kernel_that_keys_wrongly_is_not_used(fresh_kernel, monkeypatch):
 
     monkeypatch.setattr(nativekeys, "_wrap", off_by_much)
     assert nativekeys.kernel() is None
-
-
-def test_the_build_is_shared_and_keyed_by_source(fresh_kernel):
-    """Each kernel is its own cached library, named after its source."""
-    assert nativekeys.kernel() is not None
-    assert [p.name.split("-")[0] for p in fresh_kernel.glob("*.so")] == ["rowkeys"]
-    assert nativebuild.cache_dir() == fresh_kernel
