@@ -1,15 +1,17 @@
 """The two-class screen: the compiled keys within their bound of BLAS's, every row that a
 query can take keyed exactly, and the same queries as keying the pool exactly."""
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
-from al_core.learning import binaryscreen, nativekeys, screenpool
+from al_core.learning import binaryscreen, nativekeys, rowtiles, screenpool
 from al_core.learning.keytop import KeyTopFinder
-from al_core.learning.roundoff import U32
+from al_core.learning.roundoff import U32, U64, decision_error
 from al_core.learning.scoring import keys_are_scores, rank_pool
 from al_core.learning.strategies import select_top_k
 
@@ -37,7 +39,7 @@ def _pool(seed, n, features, duplicates=0):
     seed=st.integers(0, 2**32 - 1),
     rows=st.integers(1, 300),
     features=st.integers(1, 80),
-    scale=st.sampled_from([1e-3, 1.0, 1e3]),
+    scale=st.sampled_from([1e-8, 1e-5, 1e-2]),
     top=st.integers(1, 40),
     margin=st.sampled_from([0.0, 1e-6, 0.1, 10.0]),
     skipped=st.floats(0.0, 1.0),
@@ -46,19 +48,20 @@ def test_the_kernel_keys_and_gathers_every_row_near_the_top(
     seed, rows, features, scale, top, margin, skipped
 ):
     """Any shape (rows not a multiple of its 16-row tiles): keys within float32's
-    rounding of ``-|X1 @ w|``, ``-inf`` where skipped; every row within ``margin`` of
+    rounding of ``-|Q @ w + c|``, ``-inf`` where skipped; every row within ``margin`` of
     the ``top``-th largest key gathered, in order, with its key."""
     row_keys = nativekeys.kernel()
     assert row_keys is not None
     rng = np.random.default_rng(seed)
-    X = (rng.normal(size=(rows, features)) * scale).astype(np.float32)
-    w = rng.normal(size=features + 1).astype(np.float32)
+    Q = rng.integers(-rowtiles.QMAX, rowtiles.QMAX + 1, size=(rows, features))
+    w, c = (rng.normal(size=features) * scale).astype(np.float32), rng.normal()
     skip, keys = rng.random(rows) < skipped, np.full(rows, np.nan)
-    found = row_keys(screenpool.tile_rows(X), w, skip, keys, top, margin)
+    found = row_keys(rowtiles.tile(Q), w, c, skip, keys, top, margin)
     assert found is not None
-    X64, w64 = np.hstack([X.astype(np.float64), np.ones((rows, 1))]), w.astype(np.float64)
-    want = -np.abs(X64 @ w64)
-    bound = (features + 2) * U32 * (np.abs(X64) @ np.abs(w64))
+    w64 = w.astype(np.float64)
+    want = -np.abs(Q @ w64 + c)
+    # float32's sum of the products, float64's addition of c
+    bound = (features + 2) * U32 * (np.abs(Q) @ np.abs(w64)) + 2 * U64 * np.abs(want)
     free = ~skip
     assert np.all(np.abs(keys[free] - want[free]) <= bound[free])
     assert np.all(keys[skip] == -np.inf)
@@ -73,17 +76,100 @@ def test_the_kernel_keys_and_gathers_every_row_near_the_top(
         np.testing.assert_array_equal(rows_found, np.flatnonzero(free))
 
 
+def _rows(seed, rows, features, spread, grid=False):
+    """Rows of any magnitude and offset: normal ones times ``spread``, shifted, a few
+    outliers, and a constant feature; or, on a ``grid``, integers times ``spread`` (a
+    power of two) spanning exactly ``[-QMAX, QMAX]``, which quantize without error, so
+    that only the float32 sum's rounding remains."""
+    rng = np.random.default_rng(seed)
+    if grid:
+        X = rng.integers(-rowtiles.QMAX, rowtiles.QMAX + 1, size=(rows, features)) * spread
+        X[:2] = [[-rowtiles.QMAX * spread], [rowtiles.QMAX * spread]][: len(X[:2])]
+        return X
+    X = rng.normal(size=(rows, features)) * spread + rng.normal(size=features) * spread * 10
+    if rows > 3:
+        X[rng.integers(rows, size=3), rng.integers(features, size=3)] *= 1e3
+    X[:, rng.integers(features)] = rng.normal() * spread
+    return X
+
+
 @settings(max_examples=60, deadline=None)
-@given(rows=st.integers(0, 100), features=st.integers(1, 9), seed=st.integers(0, 2**16))
-def test_tiles_hold_every_row(rows, features, seed):
-    X = np.random.default_rng(seed).normal(size=(rows, features))
-    tiles = screenpool.tile_rows(X)
-    width = screenpool.TILE_ROWS
-    assert tiles.shape == (-(-rows // width), features, width)
-    assert tiles.dtype == np.float32 and tiles.flags.c_contiguous
-    back = tiles.transpose(0, 2, 1).reshape(-1, features)
-    np.testing.assert_array_equal(back[:rows], X.astype(np.float32))
+@given(
+    rows=st.integers(0, 100),
+    features=st.integers(1, 9),
+    seed=st.integers(0, 2**16),
+    spread=st.sampled_from([1e-300, 1e-6, 1.0, 1e6, 1e300]),
+)
+def test_quantized_tiles_hold_every_row_within_their_error(rows, features, seed, spread):
+    X = _rows(seed, rows, features, spread)
+    tiles = rowtiles.tile_rows(X)
+    width = rowtiles.TILE_ROWS
+    assert tiles.q.shape == (-(-rows // width), features, width)
+    assert tiles.q.dtype == np.int16 and tiles.q.flags.c_contiguous
+    back = tiles.q.transpose(0, 2, 1).reshape(-1, features)
     assert not back[rows:].any()  # the last tile's rows past the pool
+    np.testing.assert_array_equal(back[:rows], rowtiles.untile(tiles.q, rows))
+    assert np.abs(back).max(initial=0) <= rowtiles.QMAX
+    assert np.all(tiles.scale > 0)
+    # Exact residuals, with the stored values as fractions (float64 subtractions round).
+    for i in range(rows):
+        for j in range(features):
+            exact = Fraction(X[i, j]) - (
+                Fraction(tiles.offset[j]) + Fraction(tiles.scale[j]) * int(back[i, j])
+            )
+            assert abs(exact) <= Fraction(tiles.error[j])
+        assert np.all(np.abs(tiles.scale * back[i]) <= tiles.span)
+    # The quantization's error: about half a step of 65,534 across the range, and no
+    # more than float64's rounding of the values for a constant feature.
+    size = np.abs(X).max(axis=0, initial=0)
+    steps = np.ptp(X, axis=0) / 65_534 if rows else np.zeros(features)
+    assert np.all(tiles.error <= 0.5 * steps * 1.001 + 1e-14 * size)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.integers(1, 70),
+    features=st.integers(1, 30),
+    seed=st.integers(0, 2**16),
+    spread=st.sampled_from([2.0**-100, 2.0**-10, 1.0, 2.0**10, 2.0**80]),
+    weight=st.sampled_from([1e-30, 1e-3, 1.0, 1e3]),
+    grid=st.booleans(),
+)
+def test_the_kernels_decision_is_within_the_tiles_bound(rows, features, seed, spread, weight, grid):
+    """Against the exact decision (fractions) of any model on any rows: the kernel's
+    key from quantized rows is within ``RowTiles.decision_error`` of the exact key (on
+    a grid, where the quantization is exact, the float32 sum's rounding is what the
+    bound must cover)."""
+    row_keys = nativekeys.kernel()
+    assert row_keys is not None
+    rng = np.random.default_rng(seed)
+    X = _rows(seed, rows, features, spread, grid)
+    coef = rng.normal(size=features) * weight
+    intercept = float(rng.normal() * weight * spread)
+    tiles = rowtiles.tile_rows(X)
+    bound = tiles.decision_error(coef, intercept)
+    if not np.isfinite(bound):
+        assert np.abs(coef) @ np.abs(X).max(axis=0) > 1e30  # only where float32 overflows
+        return
+    keys = np.empty(rows)
+    assert row_keys(tiles.q, *tiles.weights(coef, intercept), None, keys, 1, 0.0) is not None
+    for i in range(rows):
+        exact = Fraction(intercept) + sum(
+            Fraction(c) * Fraction(x) for c, x in zip(coef, X[i], strict=True)
+        )
+        assert abs(Fraction(keys[i]) + abs(exact)) <= Fraction(bound)
+
+
+def test_the_tiles_bound_is_a_few_times_float32s():
+    """The quantization costs at most about ten times a float32 copy's bound, which
+    scales with the same magnitudes (so few more rows need their exact keys)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5_000, 20)) + rng.normal(size=20)
+    model = LogisticRegression().fit(X[:300], X[:300, 0] > 0)
+    coef, intercept = model.coef_[0], float(model.intercept_[0])
+    tiles = rowtiles.tile_rows(X)
+    float32 = decision_error(model, np.abs(X).max(axis=0), U32)
+    assert float32 < tiles.decision_error(coef, intercept) < 12 * float32
 
 
 def test_tiles_are_made_once_per_float64_pool_and_only_for_one(small_pools):
@@ -98,22 +184,23 @@ def test_tiles_are_made_once_per_float64_pool_and_only_for_one(small_pools):
 
 def test_bad_arrays_are_refused_before_the_kernel_reads_them():
     row_keys = nativekeys.kernel()
-    tiles, keys = np.zeros((4, 4, 16), dtype=np.float32), np.empty(50)
-    w = np.zeros(5, dtype=np.float32)
+    tiles, keys = np.zeros((4, 4, 16), dtype=np.int16), np.empty(50)
+    w = np.zeros(4, dtype=np.float32)
     for bad in (
-        (tiles.astype(np.float64), w, keys),
+        (tiles.astype(np.float32), w, keys),  # float32 tiles (stop 38's)
         (np.asfortranarray(tiles), w, keys),
         (tiles[:, :, :8].copy(), w, keys),  # tiles of 8 rows
         (tiles.reshape(4, 64), w, keys),  # a transposed copy
-        (tiles, w[:4], keys),
+        (tiles, w[:3], keys),
+        (tiles, np.zeros(5, dtype=np.float32), keys),  # stop 38's weights, the intercept last
         (tiles, w.astype(np.float64), keys),
         (tiles, w, np.empty(65)),  # more rows than the tiles hold
         (tiles, w, np.empty(48)),  # a whole tile fewer
     ):
         with pytest.raises(ValueError, match="wrong type, shape or layout"):
-            row_keys(bad[0], bad[1], None, bad[2], 5, 0.0)
+            row_keys(bad[0], bad[1], 0.0, None, bad[2], 5, 0.0)
     with pytest.raises(ValueError, match="wrong type, shape or layout"):
-        row_keys(tiles, w, np.zeros(49, bool), keys, 5, 0.0)
+        row_keys(tiles, w, 0.0, np.zeros(49, bool), keys, 5, 0.0)
 
 
 def test_thousands_of_ties_at_the_top_leave_the_exact_path(small_pools):
@@ -240,8 +327,8 @@ def test_a_kernel_that_keys_wrongly_is_not_used(fresh_kernel, monkeypatch):
     def off_by_much(library):
         row_keys = wrap(library)
 
-        def wrong(tiles, w, skip, keys, top, margin):
-            found = row_keys(tiles, w, skip, keys, top, margin)
+        def wrong(tiles, w, c, skip, keys, top, margin):
+            found = row_keys(tiles, w, c, skip, keys, top, margin)
             keys *= 1.0 + 1e-5
             return found
 

@@ -4,17 +4,17 @@ A two-class plain logistic regression keys each row ``-|decision|`` (``scoring``
 OpenBLAS's matrix-vector product over the pool's chunks: on 100,000 rows of 20 float64
 features that product reads the pool at about half the speed of a sum (0.6-0.8 ms
 after a fit against 0.4), which kept the step at 1.6x-1.85x its floor (stops 33-36).
-The compiled pass of ``nativekeys`` keys the pool from its float32 copy in tiles of 16
-rows (``screenpool.row_tiles``: half the bytes) instead, but its float32 keys are not
-BLAS's float64 ones, and a query must be the exact one, ties and all.
+The compiled pass of ``nativekeys`` keys the pool from its rows quantized to int16 in
+tiles of 16 (``screenpool.row_tiles``: a quarter of the bytes) instead, but its float32
+keys are not BLAS's float64 ones, and a query must be the exact one, ties and all.
 
-The kernel's decision is within ``decision_error(model, col_max, U32)`` of the exact
-one and BLAS's within ``decision_error(model, col_max, U64)`` (``roundoff``), so a
-kernel's key is within ``E``, their sum, of BLAS's. With ``T`` the ``top``-th largest
-of the kernel's keys of rows that may be queried, every row whose exact key reaches
-``T - E`` has a kernel key of at least ``T - 2E``: those rows (the candidates: the
-kernel gathers every row within ``3E`` of ``T``, a few more than ``top`` unless rows
-tie) get their exact keys, from BLAS's product of the rows gathered, which
+The kernel's decision is within ``RowTiles.decision_error`` of the exact one (the
+quantization included) and BLAS's within ``decision_error(model, col_max, U64)``
+(``roundoff``), so a kernel's key is within ``E``, their sum, of BLAS's. With ``T`` the
+``top``-th largest of the kernel's keys of rows that may be queried, every row whose
+exact key reaches ``T - E`` has a kernel key of at least ``T - 2E``: those rows (the
+candidates: the kernel gathers every row within ``3E`` of ``T``, a few more than ``top``
+unless rows tie) get their exact keys, from BLAS's product of the rows gathered, which
 ``gathered.gather_rows`` vouches rounds as each chunk's own product. Every other row
 keeps its kernel key, below ``T - 3E``. So ``T - E`` is a clean cut, as a multiclass
 screen's (``screening``): every row whose exact key reaches it holds that key, every
@@ -35,7 +35,7 @@ from sklearn.base import ClassifierMixin
 from al_core.learning import nativekeys
 from al_core.learning.gathered import chunk_lengths, exact_keys, gather_rows
 from al_core.learning.keytop import KeyTopFinder
-from al_core.learning.roundoff import U32, U64, decision_error
+from al_core.learning.roundoff import U64, decision_error
 from al_core.learning.screening import SCREEN_TOP
 from al_core.learning.screenpool import blocked_rows_mask, pool_col_max, row_tiles
 
@@ -95,18 +95,16 @@ def screened_binary_rank(
     gather = gather_rows(chunk_lengths(n, chunk_rows), X.shape[1], 1, "float64", "vector")
     if gather is None:
         return None
-    # The kernel's float32 key is within decision_error(U32) of the exact one, BLAS's
-    # within decision_error(U64) (their sum: the bound is linear in the unit); the
-    # absolute term covers products that underflow float32 (at most a unit of its least
-    # subnormal per operation).
-    error = decision_error(model, col_max, U32 + U64) + 4.0 * (X.shape[1] + 4) * 2.0**-149
+    coef, intercept = model.coef_[0], float(model.intercept_[0])
+    # The kernel's key is within tiles.decision_error of the exact decision, BLAS's
+    # within decision_error(U64).
+    error = tiles.decision_error(coef, intercept) + decision_error(model, col_max, U64)
     if not np.isfinite(error):
         return None
     top = SCREEN_TOP if top is None else top
     taken = blocked_rows_mask(n, blocked, blocked_mask)
-    w = np.empty(X.shape[1] + 1, dtype=np.float32)
-    w[:-1], w[-1] = model.coef_[0], model.intercept_[0]
-    found = row_keys(tiles, w, taken, out, top, 3.0 * error)
+    w, c = tiles.weights(coef, intercept)
+    found = row_keys(tiles.q, w, c, taken, out, top, 3.0 * error)
     if found is None:
         return None  # thousands of rows tie at the top: key them exactly
     rows, keys = found
@@ -115,7 +113,7 @@ def screened_binary_rank(
     best = float(np.partition(keys, rows.size - top)[rows.size - top])
     candidates = rows[keys >= best - 3.0 * error]
     b = X.dtype.type(model.intercept_[0])  # as the exact path adds it
-    exact_keys(X, candidates, model.coef_[0], b, chunk_rows, out, gather)
+    exact_keys(X, candidates, coef, b, chunk_rows, out, gather)
     if top_keys is not None:
         top_keys.add_rows(out[candidates], candidates)
     return best - error

@@ -3,17 +3,17 @@
 A two-class plain logistic regression keys each row ``-|w . x + b|``. Through numpy that
 is OpenBLAS's matrix-vector product over the float64 pool, which reads 100,000 rows of
 20 features in 0.6-0.8 ms after a fit (a sum reads them in 0.4), then passes for the
-intercept, the magnitude and the largest key. The kernel reads the pool's float32 copy
-in tiles of 16 rows (``screenpool.row_tiles``: half the bytes, read as one stream) and
-does all of it in one pass, gathering on the way the few rows whose keys may be among
-the largest, so that nothing need pass over the keys again: 0.5 ms at 100,000 rows and
-4.4 ms at 1,000,000 inside a session, against 0.6 and 6.0 for a float64 kernel of the
-same pass (``/tmp`` timing, stop 37, from a transposed copy; tiles read it once out of
-the cache in 0.45-0.48 ms against 0.61-0.65, stop 38).
+intercept, the magnitude and the largest key. The kernel reads the pool quantized to
+int16 in tiles of 16 rows (``screenpool.row_tiles``: a quarter of the bytes, read as one
+stream) and does all of it in one pass, gathering on the way the few rows whose keys may
+be among the largest, so that nothing need pass over the keys again. Read once out of
+the cache at 100,000 rows: 0.61-0.65 ms from a float32 transposed copy (stop 37),
+0.41-0.45 from float32 tiles (stop 38), 0.33 from int16 tiles (stop 39; ``/tmp``
+timing after a 64 MB write).
 
-Its decisions are float32 sums, so its keys may differ from the exact ones:
-``binaryscreen`` bounds that difference and gives the rows that can be queried their
-exact keys from BLAS. Built and loaded by ``nativebuild``; None where it cannot be
+Its decisions are float32 sums over quantized rows, so its keys may differ from the
+exact ones: ``binaryscreen`` bounds that difference (``RowTiles.decision_error``) and
+gives the rows that can be queried their exact keys from BLAS. Built and loaded by ``nativebuild``; None where it cannot be
 built or disagrees with numpy on a fixed check.
 """
 
@@ -28,7 +28,7 @@ import numpy as np
 from al_core.learning import nativebuild
 from al_core.learning.nativebuild import is_vector
 from al_core.learning.roundoff import U32
-from al_core.learning.screenpool import TILE_ROWS, tile_rows
+from al_core.learning.rowtiles import QMAX, TILE_ROWS, tile
 
 SOURCE = nativebuild.NATIVE_DIR / "rowkeys.c"
 
@@ -38,14 +38,13 @@ _loaded: dict[Path, RowKeys | None] = {}
 
 
 def kernel() -> RowKeys | None:
-    """The compiled ``row_keys(tiles, w, skip, keys, top, margin)``, built or loaded
-    on first call; None where it is turned off or cannot be built.
+    """The compiled ``row_keys(tiles, w, c, skip, keys, top, margin)``, built or
+    loaded on first call; None where it is turned off or cannot be built.
 
-    The function writes ``keys = -|X @ w[:-1] + w[-1]|`` (float64; ``-inf`` where
-    ``skip``), the products summed in float32, for a pool ``X`` kept as
-    ``tiles = screenpool.tile_rows(X)`` of shape (ceil(n_samples / 16), n_features, 16),
-    float32, C-contiguous, weights ``w`` of shape (n_features + 1,), float32, the
-    intercept last, and ``skip`` and ``keys`` of shape
+    The function writes ``keys = -|Q @ w + c|`` (float64; ``-inf`` where ``skip``), the
+    products summed in float32 and ``c`` added in float64, for integer rows ``Q`` kept
+    as ``tiles = rowtiles.tile(Q)`` of shape (ceil(n_samples / 16), n_features, 16),
+    int16, C-contiguous, weights ``w`` of shape (n_features,), float32, a float ``c``, and ``skip`` and ``keys`` of shape
     (n_samples,) (bool or None; float64): ``keys`` says how many rows there are. It
     returns ``(rows, gathered)``: ascending rows
     (int64) and their keys, holding every row not skipped whose key is at least
@@ -60,13 +59,14 @@ def kernel() -> RowKeys | None:
 def _wrap(library: ctypes.CDLL) -> RowKeys:
     function = library.row_keys_t
     pointer, size, real = ctypes.c_void_p, ctypes.c_int64, ctypes.c_double
-    function.argtypes = [pointer, size, size, pointer, pointer, pointer, size, real]
+    function.argtypes = [pointer, size, size, pointer, real, pointer, pointer, size, real]
     function.argtypes += [pointer, pointer, pointer, size]
     function.restype = ctypes.c_int64
 
     def row_keys(
         tiles: np.ndarray,
         w: np.ndarray,
+        c: float,
         skip: np.ndarray | None,
         keys: np.ndarray,
         top: int,
@@ -76,11 +76,11 @@ def _wrap(library: ctypes.CDLL) -> RowKeys:
         n = keys.shape[0] if keys.ndim == 1 else -1
         groups, k, width = tiles.shape if tiles.ndim == 3 else (0, 0, 0)
         if not (
-            tiles.dtype == np.float32
+            tiles.dtype == np.int16
             and tiles.flags.c_contiguous
             and width == TILE_ROWS
             and groups == -(-n // TILE_ROWS)
-            and is_vector(w, np.float32, k + 1)
+            and is_vector(w, np.float32, k)
             and (skip is None or is_vector(skip, np.bool_, n))
             and is_vector(keys, np.float64, n)
             and top >= 1
@@ -94,6 +94,7 @@ def _wrap(library: ctypes.CDLL) -> RowKeys:
             n,
             k,
             w.ctypes.data,
+            float(c),
             None if skip is None else skip.ctypes.data,
             keys.ctypes.data,
             top,
@@ -118,19 +119,18 @@ def _agrees_with_numpy(function: RowKeys) -> bool:
     gathered, in order."""
     rng = np.random.default_rng(0)
     rows, features, top, margin = 1_037, 13, 9, 0.05  # not a whole number of lanes
-    X = rng.normal(size=(rows, features)).astype(np.float32)
-    w = rng.normal(size=features + 1).astype(np.float32)
+    Q = rng.integers(-QMAX, QMAX + 1, size=(rows, features))
+    w, c = (rng.normal(size=features) / QMAX).astype(np.float32), 0.3
     skip, keys = rng.random(rows) < 0.3, np.empty(rows)
     try:
-        found = function(tile_rows(X), w, skip, keys, top, margin)
+        found = function(tile(Q), w, c, skip, keys, top, margin)
     except (ValueError, OSError):
         return False
     if found is None:
         return False
-    X64 = np.hstack([X.astype(np.float64), np.ones((rows, 1))])
-    w64 = w.astype(np.float64)
-    want = -np.abs(X64 @ w64)
-    bound = (features + 2) * U32 * (np.abs(X64) @ np.abs(w64))
+    products = np.abs(Q) @ np.abs(w.astype(np.float64))
+    want = -np.abs(Q @ w.astype(np.float64) + c)
+    bound = (features + 2) * U32 * products
     want[skip], bound[skip] = -np.inf, 0.0
     # What is gathered is decided on the kernel's own keys (checked against numpy's).
     floor = np.sort(keys[~skip])[-top] - margin

@@ -3,8 +3,8 @@
 Made once per pool on first use and kept while the pool lives (``_per_pool``): several
 sessions share one pool, and a float64 pool's transposed float32 copy costs half its
 bytes, so it is made once for all and dropped with the pool. ``screening`` keys the
-rows from it; the two-class pass of ``binaryscreen`` from the same rows in tiles of 16
-(``row_tiles``), which a pool makes instead.
+rows from it; the two-class pass of ``binaryscreen`` from the rows quantized to int16
+in tiles of 16 (``row_tiles``), which a pool makes instead.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from al_core.learning.rowtiles import RowTiles, tile_rows
 
 SCREEN_MIN_ROWS = 32_768
 """Smallest pool screened: below it the exact scores cost about a millisecond."""
@@ -113,45 +115,23 @@ def _make_screen_pool(X: np.ndarray) -> ScreenPool | None:
     return ScreenPool(XT32, col_max)
 
 
-TILE_ROWS = 16
-"""Rows of a tile of ``row_tiles``: each feature's 16 float32 values are one cache line."""
-
-
-def row_tiles(X: object) -> np.ndarray | None:
-    """A float64 pool as float32 tiles of ``TILE_ROWS`` rows (``tile_rows``), made on
-    first use and kept while ``X`` lives; None where ``screen_pool`` would not screen
-    ``X`` or ``X`` is float32 (read as it is). The pool must not change afterwards.
+def row_tiles(X: object) -> RowTiles | None:
+    """A float64 pool quantized to int16 in tiles of 16 rows (``rowtiles.tile_rows``),
+    made on first use and kept while ``X`` lives; None where ``screen_pool`` would not
+    screen ``X`` or ``X`` is float32 (read as it is). The pool must not change
+    afterwards.
 
     The two-class kernel (``nativekeys``) reads these rather than ``ScreenPool.XT32``:
     a pass over a transposed copy reads as many streams as the pool has features, which
     the hardware's prefetcher does not follow once the copy has left the cache (100,000
-    rows of 20 features: 0.61-0.65 ms, against 0.45-0.48 from tiles, read one after the
-    other; ``/tmp`` timing after a 64 MB write, stop 38). A pool keyed by a two-class
-    model never has its ``XT32`` made, so it holds one float32 copy either way.
+    rows of 20 features: 0.61-0.65 ms, against 0.45-0.48 from float32 tiles read one
+    after the other, stop 38, and 0.33 from int16 ones, stop 39; ``/tmp`` timing after
+    a 64 MB write). A pool keyed by a two-class model never has its ``XT32`` made, so it
+    holds a quarter of its bytes more.
     """
     if screen_pool_kind(X) != np.float64 or pool_col_max(X) is None:  # type: ignore[arg-type]
         return None
     return _per_pool(X, "tiles", tile_rows)  # type: ignore[arg-type]
-
-
-def tile_rows(X: np.ndarray) -> np.ndarray:
-    """``X`` (shape (n, n_features)) as float32 tiles, shape (ceil(n / TILE_ROWS),
-    n_features, TILE_ROWS): ``tiles[g, j, r]`` is ``X[TILE_ROWS * g + r, j]``; the last
-    tile's rows past ``n`` are zeros."""
-    n, k = X.shape
-    groups = -(-n // TILE_ROWS)
-    tiles = np.empty((groups, k, TILE_ROWS), dtype=np.float32)
-    whole = n // TILE_ROWS
-    step = SCREEN_BLOCK_ROWS // TILE_ROWS
-    for g in range(0, whole, step):
-        # In blocks: the transposing copy's reads stay in cache.
-        stop = min(g + step, whole)
-        rows = X[g * TILE_ROWS : stop * TILE_ROWS].reshape(stop - g, TILE_ROWS, k)
-        tiles[g:stop] = rows.transpose(0, 2, 1)
-    if whole < groups:
-        tiles[whole] = 0.0
-        tiles[whole, :, : n - whole * TILE_ROWS] = X[whole * TILE_ROWS :].T
-    return tiles
 
 
 def blocked_rows_mask(n: int, blocked: Sequence[np.ndarray], mask: np.ndarray | None) -> np.ndarray:

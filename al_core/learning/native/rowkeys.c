@@ -1,13 +1,13 @@
 /* A two-class screen's keys, fused: see al_core/learning/nativekeys.py.
  *
- * For each row i of a pool kept as float32 tiles of 16 rows (TILES: ceil(n / 16) tiles
- * of K x 16 floats, tile g's value [k][r] being feature k of row 16 g + r:
- * screenpool.tile_rows) and float32 weights W (K + 1, the intercept last), the decision
- * d_i = W[K] + sum_k W[k] x_ik is
- * summed in float32 (any order of additions: roundoff.decision_error at float32's unit
- * bounds its distance to the exact decision for every order, fused multiply-adds and
- * the copies into float32 included), and its key written as the exact path writes a
- * two-class key:
+ * For each row i of a pool kept as int16 tiles of 16 rows (TILES: ceil(n / 16) tiles
+ * of K x 16 values, tile g's value [k][r] being feature k of row 16 g + r, quantized:
+ * rowtiles.tile_rows), float32 weights W (K) and a float64 intercept C, the decision
+ * d_i = C + sum_k W[k] q_ik has its sum of products taken in float32 (every q exact
+ * there; any order of additions) and C added in float64
+ * (rowtiles.RowTiles.decision_error bounds its distance to the exact decision for every
+ * order, fused multiply-adds and the quantization included), and its key written as
+ * the exact path writes a two-class key:
  *
  *   KEYS[i] = -|d_i| (float64), or -inf on rows SKIP marks.
  *
@@ -29,16 +29,18 @@ typedef double vd __attribute__((vector_size(LANES * 8)));
 typedef int64_t vl __attribute__((vector_size(LANES * 8)));
 typedef signed char vc __attribute__((vector_size(LANES)));
 typedef float vf __attribute__((vector_size(2 * LANES * 4)));
+typedef short vs __attribute__((vector_size(2 * LANES * 2)));
 typedef float vf8 __attribute__((vector_size(LANES * 4)));
 /* Rows of a tile: a group of two lanes' rows, one tile read front to back, so the pool
  * is read as one stream (a transposed copy's K streams are not followed by the
  * hardware's prefetcher once the copy has left the cache). */
 #define TILE (2 * LANES)
 
-static inline vf loadf(const float *p) {
-    vf v;
+/* A tile's 16 values of one feature, as floats (exact: |q| < 2^24). */
+static inline vf loadq(const short *p) {
+    vs v;
     memcpy(&v, p, sizeof v);
-    return v;
+    return __builtin_convertvector(v, vf);
 }
 
 /* The k-th largest (k >= 1) of v[0..m-1], NaN counted as largest; v is reordered. */
@@ -127,7 +129,7 @@ static inline int finish_group(vd d, const unsigned char *restrict skip, double 
 /* Returns how many rows were gathered; -1 for arguments outside what the kernel
  * takes, -2 where more rows are within MARGIN of the TOP-th largest key than CAP
  * leaves room for (ties by the thousand). */
-int64_t row_keys_t(const float *TILES, int64_t n, int64_t K, const float *W,
+int64_t row_keys_t(const short *TILES, int64_t n, int64_t K, const float *W, double C,
                    const unsigned char *skip, double *keys, int64_t top, double margin,
                    double *buf, int64_t *rows, double *scratch, int64_t cap)
 {
@@ -136,21 +138,21 @@ int64_t row_keys_t(const float *TILES, int64_t n, int64_t K, const float *W,
     const double neg_inf = -__builtin_inf();
     int64_t i = 0;
     for (; i + TILE <= n; i += TILE) {
-        const float *tile = TILES + i * K; /* tile i / TILE */
-        vf acc = (vf){0} + W[K]; /* the intercept: a product with one, exact */
-        for (int64_t k = 0; k < K; k++) acc += loadf(tile + TILE * k) * W[k];
+        const short *tile = TILES + i * K; /* tile i / TILE */
+        vf acc = (vf){0};
+        for (int64_t k = 0; k < K; k++) acc += loadq(tile + TILE * k) * W[k];
         vf8 half[2];
         memcpy(half, &acc, sizeof acc);
         for (int h = 0; h < 2; h++)
-            if (finish_group(__builtin_convertvector(half[h], vd), skip, keys, i + LANES * h,
-                             &g) != 0)
+            if (finish_group(__builtin_convertvector(half[h], vd) + C, skip, keys,
+                             i + LANES * h, &g) != 0)
                 return -2;
     }
     for (; i < n; i++) { /* the last rows, one by one */
-        float d = W[K];
-        const float *tile = TILES + (i / TILE) * TILE * K;
-        for (int64_t k = 0; k < K; k++) d += tile[TILE * k + i % TILE] * W[k];
-        const double key = (skip && skip[i]) ? neg_inf : -__builtin_fabs((double)d);
+        float d = 0.0f;
+        const short *tile = TILES + (i / TILE) * TILE * K;
+        for (int64_t k = 0; k < K; k++) d += (float)tile[TILE * k + i % TILE] * W[k];
+        const double key = (skip && skip[i]) ? neg_inf : -__builtin_fabs((double)d + C);
         keys[i] = key;
         if (!(key < g.floor) && key != neg_inf && push(&g, key, i) != 0) return -2;
     }
