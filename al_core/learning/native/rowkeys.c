@@ -102,10 +102,10 @@ static inline int push(gathered_t *g, double key, int64_t row) {
     return g->count + LANES > g->cap ? compact(g) : 0;
 }
 
-/* Keys -|d| of rows i..i+LANES-1 (-inf where skipped) written, and those that may be
- * near the top gathered. Returns 0, or -2 as row_keys_t. */
-static inline int finish_group(vd d, const unsigned char *restrict skip, double *restrict keys,
-                               int64_t i, gathered_t *g) {
+/* Keys -|d| of rows i..i+LANES-1 (-inf where skipped) written; returns the lanes whose
+ * key may be near the top (at least FLOOR, or NaN, and not skipped). */
+static inline vl key_group(vd d, const unsigned char *restrict skip, double *restrict keys,
+                           int64_t i, double floor) {
     const double neg_inf = -__builtin_inf();
     vd k = (vd)((vl)d | ((vl){0} + (int64_t)(1ULL << 63))); /* -|d| */
     if (skip) {
@@ -115,16 +115,37 @@ static inline int finish_group(vd d, const unsigned char *restrict skip, double 
         k = (vd)(((vl)k & ~s) | ((vl)((vd){0} + neg_inf) & s));
     }
     memcpy(keys + i, &k, sizeof k);
-    const vl reach = ~(k < g->floor) & (k != neg_inf);
-    /* any lane: an OR over the lanes, by halves */
-    vl any = reach | __builtin_shuffle(reach, (vl){4, 5, 6, 7, 0, 1, 2, 3});
-    any |= __builtin_shuffle(any, (vl){2, 3, 0, 1, 6, 7, 4, 5});
-    any |= __builtin_shuffle(any, (vl){1, 0, 3, 2, 5, 4, 7, 6});
-    if (any[0])
-        for (int r = 0; r < LANES; r++)
-            if (reach[r] && push(g, k[r], i + r) != 0) return -2;
+    return ~(k < floor) & (k != neg_inf);
+}
+
+/* Whether any lane is set: an OR over the lanes, by halves. */
+static inline int any_lane(vl v) {
+    v |= __builtin_shuffle(v, (vl){4, 5, 6, 7, 0, 1, 2, 3});
+    v |= __builtin_shuffle(v, (vl){2, 3, 0, 1, 6, 7, 4, 5});
+    v |= __builtin_shuffle(v, (vl){1, 0, 3, 2, 5, 4, 7, 6});
+    return v[0] != 0;
+}
+
+/* Rows i..i+m-1, keyed already, gathered where they may be near the top. Returns 0, or
+ * -2 as row_keys_t. */
+static int gather_keyed(gathered_t *g, const double *keys, int64_t i, int64_t m) {
+    const double neg_inf = -__builtin_inf();
+    for (int64_t r = i; r < i + m; r++)
+        if (!(keys[r] < g->floor) && keys[r] != neg_inf && push(g, keys[r], r) != 0) return -2;
     return 0;
 }
+
+/* A tile's decisions, float32 sums of its K products, as two groups of LANES. */
+static inline void tile_sums(const short *tile, int64_t K, const float *W, double C, vd out[2]) {
+    vf acc = (vf){0};
+    for (int64_t k = 0; k < K; k++) acc += loadq(tile + TILE * k) * W[k];
+    vf8 half[2];
+    memcpy(half, &acc, sizeof acc);
+    for (int h = 0; h < 2; h++) out[h] = __builtin_convertvector(half[h], vd) + C;
+}
+
+/* Rows of a block: the lanes that may reach the top are looked for once a block. */
+#define BLOCK (4 * TILE)
 
 /* Returns how many rows were gathered; -1 for arguments outside what the kernel
  * takes, -2 where more rows are within MARGIN of the TOP-th largest key than CAP
@@ -137,16 +158,16 @@ int64_t row_keys_t(const short *TILES, int64_t n, int64_t K, const float *W, dou
     gathered_t g = {buf, rows, scratch, 0, cap, top, margin, -__builtin_inf()};
     const double neg_inf = -__builtin_inf();
     int64_t i = 0;
-    for (; i + TILE <= n; i += TILE) {
-        const short *tile = TILES + i * K; /* tile i / TILE */
-        vf acc = (vf){0};
-        for (int64_t k = 0; k < K; k++) acc += loadq(tile + TILE * k) * W[k];
-        vf8 half[2];
-        memcpy(half, &acc, sizeof acc);
-        for (int h = 0; h < 2; h++)
-            if (finish_group(__builtin_convertvector(half[h], vd) + C, skip, keys,
-                             i + LANES * h, &g) != 0)
-                return -2;
+    for (; i + TILE <= n;) {
+        const int64_t m = i + BLOCK <= n ? BLOCK : TILE;
+        vl reach = (vl){0};
+        for (int64_t t = i; t < i + m; t += TILE) {
+            vd d[2];
+            tile_sums(TILES + t * K, K, W, C, d);
+            for (int h = 0; h < 2; h++) reach |= key_group(d[h], skip, keys, t + LANES * h, g.floor);
+        }
+        if (any_lane(reach) && gather_keyed(&g, keys, i, m) != 0) return -2;
+        i += m;
     }
     for (; i < n; i++) { /* the last rows, one by one */
         float d = 0.0f;
