@@ -250,6 +250,36 @@ def test_the_screen_keys_every_row_above_its_cut_exactly(
             )
 
 
+@pytest.mark.parametrize("kind", ["far_from_zero", "outliers", "constant", "integers"])
+def test_the_screen_queries_as_the_exact_keys_on_awkward_features(small_pools, kind):
+    """Features the quantization handles worst or best: a year-like feature far from
+    zero, outliers that stretch a range a thousandfold, a constant feature, and small
+    integers (exactly on the grid). The screen's ranking agrees with the exact one
+    wherever it is exact, and the queries are the same."""
+    X, _ = _pool(11, 8_000, 6)
+    rng = np.random.default_rng(11)
+    if kind == "far_from_zero":
+        X[:, 1] = 2_000.0 + np.round(rng.normal(size=len(X)) * 10, 2)
+    elif kind == "outliers":
+        X[rng.choice(len(X), 5, replace=False), 2] *= 1e3
+    elif kind == "constant":
+        X[:, 3] = 7.25
+    else:
+        X[:, :] = rng.integers(-3, 4, size=X.shape)
+        X[:, 0] += rng.normal(size=len(X))  # keys still spread out
+    y = (X[:, 0] + 0.5 * rng.normal(size=len(X)) > X[:, 0].mean()).astype(int)
+    model = LogisticRegression(max_iter=500).fit(X[:200], y[:200])
+    blocked = (np.arange(200),)
+    exact, _ = rank_pool(model, X, "least_confidence", blocked, 65_536, 0)
+    screened, cut = rank_pool(model, X, "least_confidence", blocked, 65_536, 0, screen=True)
+    assert -np.inf < cut < np.inf
+    above = screened >= cut
+    np.testing.assert_array_equal(above, exact >= cut)
+    np.testing.assert_array_equal(screened[above], exact[above])
+    for k in (1, 10, 50):
+        np.testing.assert_array_equal(select_top_k(screened, k, 0), select_top_k(exact, k, 0))
+
+
 @pytest.mark.parametrize("strategy", ["least_confidence", "margin", "entropy"])
 def test_a_screened_session_queries_and_shows_as_an_exact_one(monkeypatch, small_pools, strategy):
     """Labels given one by one, a batch that reaches below the cut, rows held out: the

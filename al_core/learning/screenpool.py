@@ -127,7 +127,7 @@ def row_tiles(X: object) -> RowTiles | None:
     rows of 20 features: 0.61-0.65 ms, against 0.45-0.48 from float32 tiles read one
     after the other, stop 38, and 0.33 from int16 ones, stop 39; ``/tmp`` timing after
     a 64 MB write). A pool keyed by a two-class model never has its ``XT32`` made, so it
-    holds a quarter of its bytes more.
+    holds one copy, of a quarter of its bytes.
     """
     if screen_pool_kind(X) != np.float64 or pool_col_max(X) is None:  # type: ignore[arg-type]
         return None
