@@ -13,8 +13,8 @@ timing after a 64 MB write).
 
 Its decisions are float32 sums over quantized rows, so its keys may differ from the
 exact ones: ``binaryscreen`` bounds that difference (``RowTiles.decision_error``) and
-gives the rows that can be queried their exact keys from BLAS. Built and loaded by ``nativebuild``; None where it cannot be
-built or disagrees with numpy on a fixed check.
+gives the rows that can be queried their exact keys from BLAS. Built and loaded by
+``nativebuild``; None where it cannot be built or disagrees with numpy on a fixed check.
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ def kernel() -> RowKeys | None:
     The function writes ``keys = -|Q @ w + c|`` (float64; ``-inf`` where ``skip``), the
     products summed in float32 and ``c`` added in float64, for integer rows ``Q`` kept
     as ``tiles = rowtiles.tile(Q)`` of shape (ceil(n_samples / 16), n_features, 16),
-    int16, C-contiguous, weights ``w`` of shape (n_features,), float32, a float ``c``, and ``skip`` and ``keys`` of shape
-    (n_samples,) (bool or None; float64): ``keys`` says how many rows there are. It
-    returns ``(rows, gathered)``: ascending rows
+    int16, C-contiguous, weights ``w`` of shape (n_features,), float32, a float ``c``,
+    and ``skip`` and ``keys`` of shape (n_samples,) (bool or None; float64): ``keys``
+    says how many rows there are. It returns ``(rows, gathered)``: ascending rows
     (int64) and their keys, holding every row not skipped whose key is at least
     ``T - margin``, with ``T`` the ``top``-th largest key of the rows not skipped (that
     subtraction rounded as float64 rounds it), every NaN key, and maybe more; or None

@@ -8,12 +8,11 @@ feature ``j`` is kept as ``x = offset_j + scale_j q + r`` with ``q`` an int16 in
 feature's range), a quarter of the pool's bytes. A decision ``b + w . x`` is then
 ``c + sum_j (w_j scale_j) q_j + sum_j w_j r_j`` with ``c = b + w . offset``: the kernel
 sums the products in float32 (every ``q`` is exact there) and adds ``c`` in float64,
-and ``decision_error``
-bounds its distance to the exact decision, the quantization's part (``sum_j |w_j|
-error_j``) included. That bound is at most about ten times a float32 copy's (both scale
-with the features' ranges), which leaves a few dozen more rows near the top for BLAS's
-exact keys, and smaller where a feature lies far from zero (a year, a price), whose
-offset costs float32's rounding in a float32 copy and float64's here.
+and ``decision_error`` bounds its distance to the exact decision, the quantization's
+part (``sum_j |w_j| error_j``) included. That bound is at most about ten times a float32
+copy's (both scale with the features' ranges), which leaves a few dozen more rows near
+the top for BLAS's exact keys, and smaller where a feature lies far from zero (a year, a
+price), whose offset costs float32's rounding in a float32 copy and float64's here.
 
 A tile ``g`` holds rows ``16 g .. 16 g + 15``, feature by feature (``q[g, j, r]``): the
 pass reads the tiles one after another, one stream, which the hardware's prefetcher
@@ -112,7 +111,7 @@ def tile_rows(X: np.ndarray) -> RowTiles:
     q = np.zeros((-(-n // TILE_ROWS), k, TILE_ROWS), dtype=np.int16)
     worst, span = np.zeros(k), np.zeros(k)
     for start in range(0, n, _BLOCK_ROWS):
-        block = X[start : start + _BLOCK_ROWS].astype(np.float64)
+        block = X[start : start + _BLOCK_ROWS].astype(np.float64, copy=False)
         values = np.clip(np.rint((block - offset) / scale), -QMAX, QMAX)
         parts = scale * values
         np.maximum(worst, np.abs(block - (offset + parts)).max(axis=0), out=worst)
@@ -131,11 +130,6 @@ def tile(values: np.ndarray) -> np.ndarray:
     q = np.zeros((-(-n // TILE_ROWS), k, TILE_ROWS), dtype=np.int16)
     _place(q, 0, values.astype(np.int16))
     return q
-
-
-def untile(q: np.ndarray, n: int) -> np.ndarray:
-    """The ``n`` rows of tiles ``q``, shape (n, n_features): ``tile``'s inverse."""
-    return q.transpose(0, 2, 1).reshape(-1, q.shape[1])[:n]
 
 
 def _place(q: np.ndarray, start: int, rows: np.ndarray) -> None:

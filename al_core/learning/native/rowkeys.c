@@ -173,9 +173,8 @@ int64_t row_keys_t(const short *TILES, int64_t n, int64_t K, const float *W, dou
         float d = 0.0f;
         const short *tile = TILES + (i / TILE) * TILE * K;
         for (int64_t k = 0; k < K; k++) d += (float)tile[TILE * k + i % TILE] * W[k];
-        const double key = (skip && skip[i]) ? neg_inf : -__builtin_fabs((double)d + C);
-        keys[i] = key;
-        if (!(key < g.floor) && key != neg_inf && push(&g, key, i) != 0) return -2;
+        keys[i] = (skip && skip[i]) ? neg_inf : -__builtin_fabs((double)d + C);
+        if (gather_keyed(&g, keys, i, 1) != 0) return -2;
     }
     /* Rows gathered before the floor rose: dropped, so that the caller reads few (no
      * room is needed after it). */
