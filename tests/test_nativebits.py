@@ -22,7 +22,7 @@ def _inputs(rng, rows, features, classes, weight_scale=1.0, offset=0.0):
 @given(
     seed=st.integers(0, 2**32 - 1),
     rows=st.integers(1, 200),
-    features=st.integers(1, 30),
+    features=st.integers(1, 70),
     classes=st.integers(2, 70),
     weight_scale=st.sampled_from([1e-3, 0.1, 1.0, 10.0, 100.0]),
     offset=st.floats(-20.0, 20.0),

@@ -30,6 +30,10 @@ typedef int int32_t;
  * hardware's prefetcher (100,000 rows of 10 classes: 0.68 ms after a fit, 1.35
  * without). */
 #define AHEAD 128
+/* Rows ahead of a group of a pool read row by row, prefetched as its blocks are read:
+ * a block's 16 loads, one a row, hop from row to row where the prefetcher expects a
+ * stream (64 features: 3.9 ms for 100,000 rows without, 2.4 with; stop 40). */
+#define AHEAD_ROWS 32
 
 typedef float vf __attribute__((vector_size(LANES * 4)));
 typedef int32_t vi __attribute__((vector_size(LANES * 4)));
@@ -52,6 +56,68 @@ static inline vf load(const float *p) {
     return v;
 }
 
+/* acc[c] += the decisions' sums over features of a group of LANES rows of X (n rows of
+ * K) from row X, lanes the rows, the features in order as from a transposed pool. Blocks
+ * of 16 features are transposed in registers by four rounds of two-vector shuffles
+ * (each swaps the halves of 2d x 2d blocks, d = 8, 4, 2, 1) and summed from there; the
+ * last block overlaps the one before it, its features summed already skipped. Copying
+ * the rows value by value into ROWS and summing from there, as with fewer than 16
+ * features, took 1.13 ms for 100,000 rows of 20 features and 10 classes against 0.69
+ * (stop 40; 32 features 1.67 against 0.94, 256 features 14.8 against 12.5). */
+static inline __attribute__((always_inline)) void row_major_sums(
+    const float *restrict X, int64_t K, const float *restrict w, const int64_t C,
+    vf *restrict acc, float *restrict rows)
+{
+#if LANES == 16 && defined(__GNUC__) && !defined(__clang__)
+    static const vi LOW[4] = {
+        {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23},
+        {0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27},
+        {0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29},
+        {0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30}};
+    static const vi HIGH[4] = {
+        {8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31},
+        {4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31},
+        {2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31},
+        {1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31}};
+    if (K >= LANES) {
+        for (int64_t k0 = 0;; k0 += LANES) {
+            const int64_t kb = k0 + LANES <= K ? k0 : K - LANES;
+            const int64_t first = k0 - kb; /* of the block's features, summed already */
+            vf v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15;
+#define LOAD(j) v##j = load(X + j * K + kb); \
+            __builtin_prefetch(X + (j + AHEAD_ROWS) * K + kb);
+            LOAD(0) LOAD(1) LOAD(2) LOAD(3) LOAD(4) LOAD(5) LOAD(6) LOAD(7)
+            LOAD(8) LOAD(9) LOAD(10) LOAD(11) LOAD(12) LOAD(13) LOAD(14) LOAD(15)
+#define SWAP(a, b, r) { const vf t = v##a; \
+            v##a = __builtin_shuffle(t, v##b, LOW[r]); \
+            v##b = __builtin_shuffle(t, v##b, HIGH[r]); }
+            SWAP(0, 8, 0) SWAP(1, 9, 0) SWAP(2, 10, 0) SWAP(3, 11, 0)
+            SWAP(4, 12, 0) SWAP(5, 13, 0) SWAP(6, 14, 0) SWAP(7, 15, 0)
+            SWAP(0, 4, 1) SWAP(1, 5, 1) SWAP(2, 6, 1) SWAP(3, 7, 1)
+            SWAP(8, 12, 1) SWAP(9, 13, 1) SWAP(10, 14, 1) SWAP(11, 15, 1)
+            SWAP(0, 2, 2) SWAP(1, 3, 2) SWAP(4, 6, 2) SWAP(5, 7, 2)
+            SWAP(8, 10, 2) SWAP(9, 11, 2) SWAP(12, 14, 2) SWAP(13, 15, 2)
+            SWAP(0, 1, 3) SWAP(2, 3, 3) SWAP(4, 5, 3) SWAP(6, 7, 3)
+            SWAP(8, 9, 3) SWAP(10, 11, 3) SWAP(12, 13, 3) SWAP(14, 15, 3)
+#define SUM(j) if (j >= first) \
+            for (int64_t c = 0; c < C; c++) acc[c] += v##j * w[c * K + kb + j];
+            SUM(0) SUM(1) SUM(2) SUM(3) SUM(4) SUM(5) SUM(6) SUM(7)
+            SUM(8) SUM(9) SUM(10) SUM(11) SUM(12) SUM(13) SUM(14) SUM(15)
+#undef LOAD
+#undef SWAP
+#undef SUM
+            if (k0 + LANES >= K) return;
+        }
+    }
+#endif
+    for (int64_t j = 0; j < LANES; j++)
+        for (int64_t k = 0; k < K; k++) rows[k * LANES + j] = X[j * K + k];
+    for (int64_t k = 0; k < K; k++) {
+        const vf x = load(rows + k * LANES);
+        for (int64_t c = 0; c < C; c++) acc[c] += x * w[c * K + k];
+    }
+}
+
 /* Inlined into each case of bit_sums with C a constant, so that the C accumulators
  * stay in registers. The pool is X transposed (TRANSPOSED: K rows of n, the last row
  * ones, B NULL) or X itself (n rows of K, the intercepts B added first). */
@@ -65,19 +131,15 @@ static inline __attribute__((always_inline)) void sums_body(
     const vf zero = {0};
     int64_t i = start;
     for (; i + LANES <= stop; i += LANES) {
-        const float *xs = X + i;
-        int64_t stride = n;
-        if (!transposed) {
-            for (int64_t j = 0; j < LANES; j++)
-                for (int64_t k = 0; k < K; k++) rows[k * LANES + j] = X[(i + j) * K + k];
-            xs = rows;
-            stride = LANES;
-        }
         for (int64_t c = 0; c < C; c++) acc[c] = B ? zero + B[c] : zero;
-        for (int64_t k = 0; k < K; k++) {
-            const vf x = load(xs + k * stride);
-            if (transposed) __builtin_prefetch(xs + k * stride + AHEAD);
-            for (int64_t c = 0; c < C; c++) acc[c] += x * w[c * K + k];
+        if (transposed) {
+            for (int64_t k = 0; k < K; k++) {
+                const vf x = load(X + k * n + i);
+                __builtin_prefetch(X + k * n + i + AHEAD);
+                for (int64_t c = 0; c < C; c++) acc[c] += x * w[c * K + k];
+            }
+        } else {
+            row_major_sums(X + i * K, K, w, C, acc, rows);
         }
         vf top = acc[0];
         for (int64_t c = 1; c < C; c++) top = vmax(top, acc[c]);
