@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from al_core import load_builtin
-from al_core.learning import nativebits, nativekeys
+from al_core.learning import nativebits, nativechains, nativekeys
 from al_core.threads import pin_threads
 
 pin_threads(1)
@@ -55,7 +55,7 @@ def place(request, tmp_path):
 @pytest.fixture
 def fresh_kernel(monkeypatch, tmp_path):
     """The compiled kernels built anew into an empty cache directory (returned)."""
-    for module in (nativebits, nativekeys):
+    for module in (nativebits, nativekeys, nativechains):
         monkeypatch.setattr(module, "_loaded", {})
     monkeypatch.setenv("AL_NATIVE_DIR", str(tmp_path))
     return tmp_path

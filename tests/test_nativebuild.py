@@ -7,10 +7,12 @@ import shutil
 
 import pytest
 
-from al_core.learning import nativebits, nativebuild, nativekeys
+from al_core.learning import nativebits, nativebuild, nativechains, nativekeys
 
 KERNELS = pytest.mark.parametrize(
-    ("module", "stem"), [(nativebits, "bitsums"), (nativekeys, "rowkeys")], ids=["bits", "keys"]
+    ("module", "stem"),
+    [(nativebits, "bitsums"), (nativekeys, "rowkeys"), (nativechains, "chains")],
+    ids=["bits", "keys", "chains"],
 )
 
 

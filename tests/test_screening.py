@@ -319,16 +319,23 @@ def test_the_checks_behind_the_bound_hold_here(dtype):
     assert gathered.gather_rows((100_000 - 65_536, 65_536), 20, 10, dtype, "F") is not None
 
 
+@pytest.mark.parametrize("way", ["gathered", "chains"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_gathered_rows_are_scored_as_their_chunks_are(dtype):
+def test_gathered_rows_are_scored_as_their_chunks_are(dtype, way):
     """Every row of a pool in the shapes of the benchmark, gathered in a random order,
-    the ends of chunks included (where OpenBLAS's float32 kernels round otherwise)."""
+    the ends of chunks included (where OpenBLAS's float32 kernels round otherwise): in
+    products of gathered rows, or as chains of fused multiply-adds where they match."""
     rng = np.random.default_rng(5)
     X = rng.normal(size=(100_000, 20)).astype(dtype)
     model = LogisticRegression(max_iter=300).fit(X[:500], rng.integers(0, 10, size=500))
     exact, _ = rank_pool(model, X, "margin", (), 65_536, np.random.default_rng(0))
     order = classmajor.coef_layout(model, X.shape[1])
-    rows = gathered.gather_rows((100_000 - 65_536, 65_536), 20, 10, X.dtype.name, order)
+    shapes = ((100_000 - 65_536, 65_536), 20, 10, X.dtype.name, order)
+    rows = gathered.gather_rows(*shapes)
+    if way == "chains":
+        if not gathered.fma_chains_match(*shapes):
+            pytest.skip("this machine's BLAS does not sum as chains of fused multiply-adds")
+        rows = None
     out = np.full(X.shape[0], np.nan)
     gathered.exact_scores(model, X, rng.permutation(X.shape[0]), "margin", 65_536, out, rows)
     assert np.array_equal(out, exact)

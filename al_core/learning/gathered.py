@@ -21,6 +21,11 @@ a small-matrix kernel that rounds otherwise. ``gather_rows`` finds the fewest ro
 among ``GATHER_SIZES``, whose products round as the chunks' do, checked on random
 values of the very shapes, float type and layout, once per process: where none does,
 the pool is not screened.
+
+Where the chunks' products are chains of fused multiply-adds, as OpenBLAS's
+matrix-matrix kernels sum them on the AVX-512 machine, the rows' own chains
+(``nativechains``) give the same values without padding: ``fma_chains_match`` checks
+that on random values in the same way, every row of a chunk of each length included.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from typing import Literal
 import numpy as np
 from sklearn.base import ClassifierMixin
 
+from al_core.learning import nativechains
 from al_core.learning.classmajor import finish_block
 
 GATHER_SIZES = (1_024, 2_048, 4_096, 8_192, 16_384)
@@ -110,6 +116,38 @@ def gathered_product_matches(
     return bool(np.array_equal(X[-end:] @ coef, whole[-end:]))
 
 
+def fma_chains_match(
+    chunk_lengths: tuple[int, ...],
+    n_features: int,
+    n_classes: int,
+    dtype: str,
+    coef_order: Literal["C", "F"],
+) -> bool:
+    """Whether the compiled chains of ``nativechains`` give every row of the product
+    ``X @ coef.T`` of a chunk of each of ``chunk_lengths`` rows as that product rounds
+    it (compared on random values of these shapes, float type and layout, as
+    ``gathered_product_matches`` compares); False where the kernel is not built or is
+    turned off."""
+    chains = nativechains.kernel()
+    return chains is not None and _chains_match(
+        chains, chunk_lengths, n_features, n_classes, dtype, coef_order
+    )
+
+
+@cache
+def _chains_match(chains, chunk_lengths, n_features, n_classes, dtype, coef_order) -> bool:
+    for length in chunk_lengths:
+        rng = np.random.default_rng(length + 11 * n_features)
+        X = rng.standard_normal((length, n_features)).astype(dtype)
+        coef = np.asarray(
+            rng.standard_normal((n_classes, n_features)), dtype=dtype, order=coef_order
+        )
+        ids = rng.permutation(length)
+        if not np.array_equal(chains(X, ids, np.ascontiguousarray(coef.T)), (X @ coef.T)[ids]):
+            return False
+    return True
+
+
 def chunk_lengths(n: int, chunk_rows: int) -> tuple[int, ...]:
     """The lengths of the chunks a pool of ``n`` rows is scored in, each once, ascending
     (what ``gather_rows`` checks the gathered products against)."""
@@ -131,11 +169,13 @@ def exact_scores(
     strategy: str,
     chunk_rows: int,
     out: np.ndarray,
-    gather_rows: int,
+    gather_rows: int | None,
 ) -> None:
     """Write the exact scores of the rows ``ids`` into ``out[ids]``, as the exact path
-    scores the pool in chunks of ``chunk_rows``, in products of ``gather_rows`` rows (for
-    shapes and a number of rows ``gather_rows`` vouches for).
+    scores the pool in chunks of ``chunk_rows``: in products of ``gather_rows`` rows (for
+    shapes and a number of rows ``gather_rows`` vouches for), or with ``gather_rows``
+    None as chains of fused multiply-adds (which ``fma_chains_match`` vouches for, X
+    C-contiguous).
 
     Parameters
     ----------
@@ -145,9 +185,16 @@ def exact_scores(
     strategy : {"least_confidence", "margin", "entropy"}
     chunk_rows : int
     out : ndarray of shape (n_samples,)
-    gather_rows : int
-        Rows of each product of gathered rows, padding included.
+    gather_rows : int or None
+        Rows of each product of gathered rows, padding included; None for chains.
     """
+    if gather_rows is None:
+        chains = nativechains.kernel()
+        assert chains is not None  # fma_chains_match vouched for it
+        ids = np.asarray(ids, dtype=np.int64)
+        product = chains(X, ids, np.ascontiguousarray(model.coef_.T))
+        _score_rows(model, product, ids.size, strategy, out, ids)
+        return
     for product, part in _products(X, ids, model.coef_.T, chunk_rows, gather_rows):
         _score_rows(model, product, part.size, strategy, out, part)
 

@@ -17,8 +17,10 @@ With ``T`` the ``top``-th largest ``lo`` of the rows that may be queried (rows l
 or in the test set do not count: they crowd the top once hundreds of the most uncertain
 rows are labeled), every row whose ``hi`` reaches ``T`` is a candidate, and its exact
 score is computed as ``classmajor.score_block`` computes it: the product of gathered
-rows, which ``gathered.gather_rows`` vouches rounds as the chunk's own product, then the
-same column-wise steps; so it is the score of ``predict_proba`` bit for bit. The rest
+rows, which ``gathered.gather_rows`` vouches rounds as the chunk's own product (or each
+row's own chain of fused multiply-adds, where ``gathered.fma_chains_match`` vouches for
+those: 0.11 ms against 0.28 for 140 rows of 100,000 x 20, 10 classes), then the same
+column-wise steps; so it is the score of ``predict_proba`` bit for bit. The rest
 keep their ``hi`` as key, below ``T``. So ``T`` is a clean cut: every row whose exact
 score reaches it holds that score, every other key lies below it. A query whose choice
 stays at or above the cut is the exact query, ties and all; one that reaches below it (a
@@ -70,7 +72,12 @@ from al_core.learning.classmajor import (
     decision_dtype,
     second_largest,
 )
-from al_core.learning.gathered import chunk_lengths, exact_scores, gather_rows
+from al_core.learning.gathered import (
+    chunk_lengths,
+    exact_scores,
+    fma_chains_match,
+    gather_rows,
+)
 from al_core.learning.keytop import KeyTopFinder
 from al_core.learning.roundoff import (
     U32,
@@ -189,9 +196,15 @@ def screened_rank(
     order = coef_layout(model, X.shape[1])
     if order is None:
         return None
-    gather = gather_rows(chunk_lengths(n, chunk_rows), X.shape[1], n_classes, X.dtype.name, order)
-    if gather is None:
-        return None
+    lengths = chunk_lengths(n, chunk_rows)
+    gather = None
+    if not (
+        X.flags.c_contiguous
+        and fma_chains_match(lengths, X.shape[1], n_classes, X.dtype.name, order)
+    ):
+        gather = gather_rows(lengths, X.shape[1], n_classes, X.dtype.name, order)
+        if gather is None:
+            return None
     top = SCREEN_TOP if top is None else top
     taken = blocked_rows_mask(n, blocked, blocked_mask)
     best = Largest(top)
