@@ -63,12 +63,13 @@ static inline vf load(const float *p) {
  * last block overlaps the one before it, its features summed already skipped. Copying
  * the rows value by value into ROWS and summing from there, as with fewer than 16
  * features, took 1.13 ms for 100,000 rows of 20 features and 10 classes against 0.69
- * (stop 40; 32 features 1.67 against 0.94, 256 features 14.8 against 12.5). */
+ * (stop 40; 32 features 1.67 against 0.94, 256 features 14.8 against 12.5). Only
+ * with AVX-512, where it was measured: elsewhere a 16-lane shuffle is emulated. */
 static inline __attribute__((always_inline)) void row_major_sums(
     const float *restrict X, int64_t K, const float *restrict w, const int64_t C,
     vf *restrict acc, float *restrict rows)
 {
-#if LANES == 16 && defined(__GNUC__) && !defined(__clang__)
+#if LANES == 16 && defined(__AVX512F__) && defined(__GNUC__) && !defined(__clang__)
     static const vi LOW[4] = {
         {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23},
         {0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27},
