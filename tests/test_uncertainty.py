@@ -122,3 +122,20 @@ def test_agreement_is_cohens_kappa(seed, labels):
     a, b = labels(a), labels(b)
     assert agreement(a, b) == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
     assert agreement(a, a) == 1.0
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8])
+@pytest.mark.parametrize("seed", range(6))
+def test_agreement_of_class_indices_counts_them_as_they_are(seed, dtype):
+    from al_core.learning.stopping import agreement
+
+    rng = np.random.default_rng(seed)
+    k = 2 + 5 * seed  # up to 27 classes: a uint8 product of codes would wrap
+    a = rng.integers(0, k, 500)
+    b = np.where(rng.random(500) < 0.7, a, rng.integers(0, k, 500))
+    earlier = a.astype(dtype)  # as read back from a project (int32) or narrower
+    assert agreement(earlier, b, k) == agreement(a, b)  # the same number, bit for bit
+    assert agreement(earlier, b) == agreement(a, b)
+    assert agreement(earlier, a, k) == 1.0
+    assert agreement(np.zeros(9, dtype), np.zeros(9, np.int64), k) == 1.0
+    assert agreement(np.zeros(9, dtype), np.ones(9, np.int64), k) == 0.0

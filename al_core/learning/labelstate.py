@@ -118,13 +118,18 @@ class LabelState:
             blocked.flags.writeable = True
             blocked[train] = True  # test rows were blocked already
             blocked.flags.writeable = False
-            train_ids = np.insert(cache.train_ids, np.searchsorted(cache.train_ids, train), train)
+            at = np.searchsorted(cache.train_ids, train)
+            if train.size == 1:  # the step's case: np.insert's checks cost more than its copy
+                i = int(at[0])
+                train_ids = np.concatenate((cache.train_ids[:i], train, cache.train_ids[i:]))
+            else:
+                train_ids = np.insert(cache.train_ids, at, train)
             train_ids.flags.writeable = False
             self._derived_cache = _Derived(
                 blocked_mask=blocked,
                 train_ids=train_ids,
                 n_unlabeled=cache.n_unlabeled - int(train.size),
-                n_test_pending=cache.n_test_pending - int(test.sum()),
+                n_test_pending=cache.n_test_pending - int(np.count_nonzero(test)),
             )
             self._derived_version = self._version
 
@@ -222,13 +227,13 @@ class LabelState:
     def check_rows(self, row_ids) -> None:
         """Raise ``ConfigError`` unless every id names a row of the pool."""
         ids = np.asarray(row_ids, dtype=np.int64).ravel()
-        if ids.size and (ids.min() < 0 or ids.max() >= self.labels.size):
+        if not _all_in_range(ids, self.labels.size):
             raise ConfigError(f"row ids must be in 0..{self.labels.size - 1}")
 
     def check_classes(self, labels) -> None:
         """Raise ``ConfigError`` unless every label is a class index."""
         labs = np.asarray(labels, dtype=np.int64).ravel()
-        if labs.size and (labs.min() < 0 or labs.max() >= self.n_classes):
+        if not _all_in_range(labs, self.n_classes):
             raise ConfigError(f"labels must be class indices 0..{self.n_classes - 1}")
 
     @property
@@ -244,3 +249,10 @@ class LabelState:
         """The rows on the "later" list that are still unlabeled, ascending."""
         ids = np.fromiter(sorted(self.skipped), dtype=np.int64, count=len(self.skipped))
         return ids[self.labels[ids] == MISSING_LABEL]
+
+
+def _all_in_range(values: np.ndarray, stop: int) -> bool:
+    """Whether every value lies in ``[0, stop)``."""
+    if values.size == 1:  # a step's one label: two reductions cost more than the check
+        return 0 <= int(values[0]) < stop
+    return values.size == 0 or bool(values.min() >= 0 and values.max() < stop)

@@ -137,8 +137,10 @@ def predict_proba_fast(model: ClassifierMixin, X: np.ndarray) -> np.ndarray:
     decision = X @ model.coef_.T + model.intercept_
     if decision.shape[1] == 1:
         # scikit-learn's binary formula: p1 = expit(d), p0 = 1 - p1.
-        p1 = expit(decision[:, 0])
-        return np.column_stack((1.0 - p1, p1))
+        proba = np.empty((decision.shape[0], 2))
+        p1 = expit(decision[:, 0], out=proba[:, 1])
+        np.subtract(1.0, p1, out=proba[:, 0])
+        return proba
     return softmax(decision, copy=False)
 
 

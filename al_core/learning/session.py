@@ -151,7 +151,8 @@ class LabelingSession(ModelState):
             if ids.size < k:
                 raise PoolExhaustedError(f"asked for {k} test rows, {ids.size} are free")
             return Query(ids, np.full(ids.size, np.nan), "test", self.config.strategy, -1)
-        held = held[~self.blocked_mask[held]]
+        if held.size:
+            held = held[~self.blocked_mask[held]]
         free = self.n_unlabeled - held.size
         if free < k:
             skipped = int(np.count_nonzero(~self.blocked_mask[self.skipped_ids]))

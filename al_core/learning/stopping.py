@@ -61,25 +61,37 @@ def stop_set_rows(pool_ids: np.ndarray, seed: int, size: int = STOP_SET_SIZE) ->
     return np.sort(rng.choice(pool_ids, size=take, replace=False)) if take else pool_ids[:0]
 
 
-def agreement(earlier: np.ndarray, later: np.ndarray) -> float:
+def agreement(earlier: np.ndarray, later: np.ndarray, n_classes: int | None = None) -> float:
     """Cohen's kappa between two models' predictions (1.0 when they are identical).
 
     The same number as ``sklearn.metrics.cohen_kappa_score``, from one ``bincount``: it
     runs after every label, and the metric's input checks cost more than the fit's share.
+
+    Parameters
+    ----------
+    earlier, later : ndarray of shape (n,)
+    n_classes : int, optional
+        Where given, both arrays hold class indices in ``[0, n_classes)`` (a session's
+        predictions do), so they are counted as they are, unchecked.
     """
-    if np.array_equal(earlier, later):
-        return 1.0
     n = earlier.size
-    if _small_codes(earlier) and _small_codes(later):
+    if n_classes is None and np.array_equal(earlier, later):
+        return 1.0
+    if n_classes is not None or (_small_codes(earlier) and _small_codes(later)):
         # Class indices are their own codes (no sort); classes neither model predicts
-        # add empty rows and columns, which change neither sum.
-        k = int(max(earlier.max(), later.max())) + 1
-        table = np.bincount(earlier * k + later, minlength=k * k).reshape(k, k)
+        # add empty rows and columns, which change neither sum. In intp: the product of
+        # a narrower type (predictions read back from a project) would wrap.
+        k = n_classes if n_classes is not None else int(max(earlier.max(), later.max())) + 1
+        codes = earlier.astype(np.intp) * k + later
     else:
-        classes, codes = np.unique(np.concatenate([earlier, later]), return_inverse=True)
+        classes, inverse = np.unique(np.concatenate([earlier, later]), return_inverse=True)
         k = classes.size
-        table = np.bincount(codes[:n] * k + codes[n:], minlength=k * k).reshape(k, k)
-    observed = np.trace(table) / n
+        codes = inverse[:n] * k + inverse[n:]
+    table = np.bincount(codes, minlength=k * k).reshape(k, k)
+    agreed = int(np.trace(table))
+    if agreed == n:  # identical predictions
+        return 1.0
+    observed = agreed / n
     expected = float(table.sum(axis=1) @ table.sum(axis=0)) / (n * n)
     return 0.0 if expected == 1.0 else float((observed - expected) / (1.0 - expected))
 
