@@ -190,7 +190,26 @@ static inline __attribute__((always_inline)) void sums_body(
 static void upper_bounds(int64_t rows, float *restrict S, const unsigned char *restrict skip,
                          double neg_lower, double c_hi, double *restrict hi)
 {
-    for (int64_t j = 0; j < rows; j++) {
+    /* Eight rows at a time, written as vectors: the compiler kept the loop with its
+     * select scalar, a division a row, 0.13 ms of 100,000 rows' 0.74 (0.04 so). The
+     * same bits: a skipped row's sum is +0, as before. */
+    typedef float vf8 __attribute__((vector_size(32)));
+    typedef int32_t vi8 __attribute__((vector_size(32)));
+    typedef unsigned char vb8 __attribute__((vector_size(8)));
+    typedef double vd8 __attribute__((vector_size(64)));
+    int64_t j = 0;
+    for (; j + 8 <= rows; j += 8) {
+        vf8 s;
+        vb8 b;
+        memcpy(&s, S + j, sizeof s);
+        memcpy(&b, skip + j, sizeof b);
+        const vi8 kept = __builtin_convertvector(b == 0, vi8); /* -1 or 0 */
+        s = (vf8)((vi8)s & kept);
+        memcpy(S + j, &s, sizeof s);
+        const vd8 h = neg_lower / __builtin_convertvector(s, vd8) + c_hi;
+        memcpy(hi + j, &h, sizeof h);
+    }
+    for (; j < rows; j++) {
         const float s = skip[j] ? 0.0f : S[j];
         S[j] = s;
         hi[j] = neg_lower / (double)s + c_hi;
