@@ -243,7 +243,7 @@ def _products(X, ids, coef, chunk_rows, gather_rows):
         part = body[start : start + gather_rows - TAIL]
         np.take(X, part, axis=0, out=gathered[: part.size])
         yield gathered @ coef, part
-    for end in np.unique(chunk_end[at_end]):
+    for end in np.unique(chunk_end[at_end]) if at_end.any() else ():
         mine = at_end & (chunk_end == end)
         part = ids[mine]
         first = int(end) - end_rows(int(end - chunk_start[mine][0]), gather_rows)
